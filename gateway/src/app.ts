@@ -1,0 +1,79 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
+import {
+  createHttpServer,
+  registerErrorEnvelope,
+  registerHealthRoutes,
+  registerMetrics,
+  type Logger,
+  type RequestContext,
+} from '@conveyor/service-runtime';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { GatewayEnv } from './env';
+import { createGraphQLServer } from './graphql-server';
+import { executeOperation } from './rest/execute-operation';
+import { buildOpenApiDocument } from './rest/openapi';
+import { registerRestRoutes } from './rest/register-routes';
+import type { RestRoute } from './rest/route-table';
+import { subgraphUrls } from './subgraphs';
+
+/** Identity must come from a verified token; headers claiming one are dropped at the door. */
+const identityHeader = /^(x-(user|tenant|role|auth|conveyor)[-_].*|x-forwarded-user|x-remote-user)$/i;
+
+const contextOf = (request: FastifyRequest): RequestContext => ({
+  requestId: request.id,
+  logger: request.log as Logger,
+  authorization: request.headers.authorization,
+});
+
+export interface GatewayApp {
+  app: FastifyInstance;
+  /** Marks the gateway ready (after listen) or draining (on shutdown). */
+  setAcceptingWork(accepting: boolean): void;
+}
+
+/** The gateway's HTTP surface: `/graphql`, the REST adapter, OpenAPI and Swagger UI, health and metrics. */
+export async function buildGatewayApp(options: { env: GatewayEnv; logger: Logger; routes: RestRoute[]; version: string }): Promise<GatewayApp> {
+  const { env, logger } = options;
+  const app = createHttpServer({ logger, bodyLimit: env.BODY_LIMIT_BYTES });
+  // Only JSON bodies are accepted; anything else answers 415 in the envelope.
+  app.removeContentTypeParser('text/plain');
+  registerErrorEnvelope(app, { bodyLimit: env.BODY_LIMIT_BYTES, graphqlPath: '/graphql' });
+  registerMetrics(app, 'gateway');
+  app.addHook('onRequest', async (request) => {
+    for (const name of Object.keys(request.headers)) {
+      if (identityHeader.test(name)) delete request.headers[name];
+    }
+  });
+
+  const apollo = createGraphQLServer(env, logger);
+  apollo.addPlugin(fastifyApolloDrainPlugin(app));
+  await apollo.start();
+  await app.register(fastifyApollo(apollo), { path: '/graphql', context: async (request: FastifyRequest) => contextOf(request) });
+
+  registerRestRoutes(app, options.routes, (operation, variables, context) => executeOperation(apollo, operation, variables, context));
+
+  const openApi = buildOpenApiDocument(options.routes, options.version);
+  app.get('/openapi.json', async () => openApi);
+  await app.register(fastifySwagger, { mode: 'static', specification: { document: openApi as never } });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  let acceptingWork = false;
+  const urls = subgraphUrls(env);
+  registerHealthRoutes(app, {
+    version: options.version,
+    isAcceptingWork: () => acceptingWork,
+    readinessChecks: {},
+    checks: Object.fromEntries(
+      Object.entries(urls).map(([name, url]) => [
+        name,
+        async () => {
+          const response = await fetch(new URL('/livez', url), { signal: AbortSignal.timeout(2_000) });
+          if (!response.ok) throw new Error(`answered ${response.status}`);
+        },
+      ]),
+    ),
+  });
+  return { app, setAcceptingWork: (accepting) => void (acceptingWork = accepting) };
+}

@@ -1,0 +1,25 @@
+import { commonEnvShape, parseEnv, portVariable } from '@conveyor/service-runtime';
+import { z } from 'zod';
+
+const subgraphUrl = (port: number) => z.url({ protocol: /^https?$/ }).default(`http://127.0.0.1:${port}/graphql`);
+const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** The gateway's environment. Subgraph URLs override those recorded in the composed supergraph. */
+export const gatewayEnvShape = {
+  ...commonEnvShape,
+  PORT: portVariable(4000),
+  AUTH_URL: subgraphUrl(4101),
+  SCHEMAS_URL: subgraphUrl(4102),
+  EXECUTIONS_URL: subgraphUrl(4103),
+  SCHEDULER_URL: subgraphUrl(4104),
+  CATALOG_URL: subgraphUrl(4105),
+  SUBGRAPH_TIMEOUT_MS: positive(10_000),
+  GRAPHQL_MAX_DEPTH: positive(12),
+  GRAPHQL_MAX_ALIASES: positive(15),
+  GRAPHQL_MAX_COST: positive(5_000),
+  GRAPHQL_MAX_TOKENS: positive(2_000),
+};
+
+export type GatewayEnv = ReturnType<typeof loadGatewayEnv>;
+
+export const loadGatewayEnv = (source: Record<string, string | undefined> = process.env) => parseEnv(gatewayEnvShape, source);

@@ -1,0 +1,54 @@
+import { ValidationError } from '@conveyor/errors';
+import type { Logger, RequestContext } from '@conveyor/service-runtime';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { servedPaths, type RestRoute } from './route-table';
+
+export type OperationRunner = (operation: string, variables: Record<string, unknown>, context: RequestContext) => Promise<Record<string, unknown>>;
+
+type Location = 'params' | 'query' | 'body';
+
+/** Validates one part of the request; problems carry JSON-pointer paths (`/body/execute_at`). */
+function parsePart(schema: z.ZodType | undefined, value: unknown, location: Location): unknown {
+  if (!schema) return value;
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new ValidationError(`Invalid request ${location === 'params' ? 'path' : location}`, {
+    details: {
+      issues: result.error.issues.map((issue) => ({
+        path: `/${[location, ...issue.path.map(String)].map((t) => t.replaceAll('~', '~0').replaceAll('/', '~1')).join('/')}`,
+        message: issue.message,
+      })),
+    },
+  });
+}
+
+/** Registers every route of the table (and its `/api/v1` alias) on the gateway's HTTP server. */
+export function registerRestRoutes(app: FastifyInstance, routes: RestRoute[], run: OperationRunner): void {
+  for (const route of routes) {
+    const handler = async (request: FastifyRequest) => {
+      const input = {
+        params: parsePart(route.params, request.params, 'params'),
+        query: parsePart(route.query, request.query, 'query'),
+        body: parsePart(route.body, request.body, 'body'),
+      };
+      const data = await run(route.operation, route.variables(input as never), {
+        requestId: request.id,
+        logger: request.log as Logger,
+        authorization: request.headers.authorization,
+      });
+      return route.respond(data);
+    };
+    for (const url of servedPaths(route)) {
+      app.route({
+        method: route.method,
+        url,
+        handler: async (request, reply) => {
+          const body = await handler(request);
+          reply.code(route.status);
+          return body === undefined ? reply.send() : body;
+        },
+      });
+    }
+  }
+}

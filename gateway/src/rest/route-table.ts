@@ -1,0 +1,47 @@
+import type { z } from 'zod';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** What a route handler has parsed from the request, already validated by the route's schemas. */
+export interface RouteInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+}
+
+/**
+ * One documented endpoint: its method and path, the fixed GraphQL operation it runs in-process
+ * against the gateway, how the request becomes variables and how the data becomes the
+ * documented body and status. The OpenAPI document is generated from these entries.
+ */
+export interface RestRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {
+  operationId: string;
+  method: HttpMethod;
+  /** fastify syntax: `/api/v1/tasks/:id`. Routes under `/api/` but not `/api/v1/` are also served under `/api/v1/`. */
+  path: string;
+  summary: string;
+  tag: string;
+  params?: P;
+  query?: Q;
+  body?: B;
+  operation: string;
+  variables: (input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>) => Record<string, unknown>;
+  status: number;
+  /** Shapes the operation's `data` into the documented body; `undefined` sends no body (204). */
+  respond: (data: Record<string, unknown>) => unknown;
+  /** The documented success body, for the OpenAPI document. */
+  response?: z.ZodType;
+}
+
+/** Keeps each entry's schema types tied to its own handlers. */
+export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(route: RestRoute<P, Q, B>): RestRoute {
+  return route as unknown as RestRoute;
+}
+
+/** The path and its `/api/v1` alias, as the architecture asks of every route. */
+export function servedPaths(route: RestRoute): string[] {
+  if (route.path.startsWith('/api/') && !route.path.startsWith('/api/v1/')) {
+    return [route.path, route.path.replace(/^\/api\//, '/api/v1/')];
+  }
+  return [route.path];
+}

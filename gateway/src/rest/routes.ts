@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { defineRoute, type RestRoute } from './route-table';
+
+const serviceStatusFields = 'service version instanceId migrationsApplied outboxPending databaseLatencyMs checkedAt';
+
+const serviceStatusBody = z.object({
+  service: z.string(),
+  version: z.string(),
+  instance_id: z.string(),
+  migrations_applied: z.number().int(),
+  outbox_pending: z.number().int(),
+  database_latency_ms: z.number(),
+  checked_at: z.string(),
+});
+
+interface ServiceStatusData {
+  service: string;
+  version: string;
+  instanceId: string;
+  migrationsApplied: number;
+  outboxPending: number;
+  databaseLatencyMs: number;
+  checkedAt: string;
+}
+
+const toStatusBody = (s: ServiceStatusData) => ({
+  service: s.service,
+  version: s.version,
+  instance_id: s.instanceId,
+  migrations_applied: s.migrationsApplied,
+  outbox_pending: s.outboxPending,
+  database_latency_ms: s.databaseLatencyMs,
+  checked_at: s.checkedAt,
+});
+
+const services = ['auth', 'schemas', 'executions', 'scheduler', 'catalog'] as const;
+
+/**
+ * Every documented endpoint of the REST surface. Domain issues add their entries here; each
+ * runs one fixed operation through the supergraph.
+ */
+export const routes: RestRoute[] = [
+  defineRoute({
+    operationId: 'getPlatformStatus',
+    method: 'GET',
+    path: '/api/v1/platform/status',
+    summary: 'Status of every service (read from its database) and of its peer (asked over NATS)',
+    tag: 'platform',
+    operation: `query PlatformStatus {
+      ${services.map((s) => `${s}Status { ${serviceStatusFields} } ${s}PeerStatus { ${serviceStatusFields} }`).join('\n      ')}
+    }`,
+    variables: () => ({}),
+    status: 200,
+    respond: (data) => ({
+      services: services.map((s) => ({
+        ...toStatusBody(data[`${s}Status`] as ServiceStatusData),
+        peer: toStatusBody(data[`${s}PeerStatus`] as ServiceStatusData),
+      })),
+    }),
+    response: z.object({ services: z.array(serviceStatusBody.extend({ peer: serviceStatusBody })) }),
+  }),
+];

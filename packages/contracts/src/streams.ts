@@ -1,0 +1,26 @@
+/** A JetStream stream the platform needs, declared once and created by the migrate command. */
+export interface StreamDefinition {
+  name: string;
+  subjects: string[];
+  /** How long JetStream remembers a `Nats-Msg-Id`; a re-published outbox row inside it is dropped. */
+  duplicateWindowMs: number;
+  maxAgeMs: number;
+}
+
+const day = 24 * 60 * 60 * 1000;
+
+/** Stream names derive from the prefix so that every test run owns its streams. */
+export function streamName(prefix: string, kind: 'EVENTS'): string {
+  return `${prefix.replace(/[^a-zA-Z0-9]/g, '_').toUpperCase()}_${kind}`;
+}
+
+export function platformStreams(prefix: string): StreamDefinition[] {
+  return [
+    {
+      name: streamName(prefix, 'EVENTS'),
+      subjects: [`${prefix}.*.*.*`],
+      duplicateWindowMs: 10 * 60 * 1000,
+      maxAgeMs: 7 * day,
+    },
+  ];
+}

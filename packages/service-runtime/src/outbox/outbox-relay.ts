@@ -1,0 +1,110 @@
+import type { JetStreamClient } from 'nats';
+import type pg from 'pg';
+import type { Logger } from '../logger';
+
+export interface OutboxRelay {
+  /** Publishes what is pending now instead of waiting for the next poll. */
+  wake(): void;
+  /** Finishes the batch in flight and stops. */
+  stop(): Promise<void>;
+}
+
+interface OutboxRow {
+  id: string;
+  subject: string;
+  payload: { id: string };
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Publishes outbox rows to JetStream in id order and deletes them in the same transaction that
+ * locked them. If the process dies after publishing and before the delete commits, the rows are
+ * published again with the same `Nats-Msg-Id` and JetStream drops them as duplicates (the events
+ * stream keeps ids for ten minutes), so nothing is lost and nothing is delivered twice.
+ * `for update skip locked` lets several replicas relay at once without publishing a row twice.
+ */
+export function startOutboxRelay(options: {
+  pool: pg.Pool;
+  schemaName: string;
+  js: JetStreamClient;
+  logger: Logger;
+  pollMs: number;
+  batchSize?: number;
+}): OutboxRelay {
+  const batchSize = options.batchSize ?? 256;
+  const table = `"${options.schemaName}".outbox`;
+  let stopped = false;
+  let wakeUp: (() => void) | undefined;
+  let pendingWake = false;
+
+  async function publishBatch(): Promise<number> {
+    const client = await options.pool.connect();
+    try {
+      await client.query('begin');
+      const { rows } = await client.query<OutboxRow>(
+        `select id, subject, payload from ${table} order by id limit $1 for update skip locked`,
+        [batchSize],
+      );
+      if (rows.length > 0) {
+        // One connection keeps publish order; acks are awaited together to keep one round trip per batch.
+        await Promise.all(
+          rows.map((row) => options.js.publish(row.subject, encoder.encode(JSON.stringify(row.payload)), { msgID: row.payload.id })),
+        );
+        await client.query(`delete from ${table} where id = any($1::bigint[])`, [rows.map((row) => row.id)]);
+      }
+      await client.query('commit');
+      return rows.length;
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  function waitForWake(ms: number): Promise<void> {
+    if (pendingWake) {
+      pendingWake = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(finish, ms);
+      function finish() {
+        clearTimeout(timer);
+        wakeUp = undefined;
+        pendingWake = false;
+        resolve();
+      }
+      wakeUp = finish;
+    });
+  }
+
+  const loop = (async () => {
+    let failures = 0;
+    while (!stopped) {
+      try {
+        const published = await publishBatch();
+        failures = 0;
+        if (published === batchSize) continue;
+        await waitForWake(options.pollMs);
+      } catch (error) {
+        failures += 1;
+        options.logger.warn({ err: error, failures }, 'outbox relay failed; retrying');
+        await waitForWake(Math.min(options.pollMs * 2 ** failures, 10_000));
+      }
+    }
+  })();
+
+  return {
+    wake() {
+      if (wakeUp) wakeUp();
+      else pendingWake = true;
+    },
+    async stop() {
+      stopped = true;
+      wakeUp?.();
+      await loop;
+    },
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * The start command: sets the platform up, starts the five services and then the gateway, waits
+ * until each is ready and prints the URLs. Ctrl-C (or SIGTERM) stops the gateway first, then the
+ * services, each with its own graceful shutdown. If any process dies, everything stops.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { serviceNames, type ServiceName } from '@conveyor/contracts';
+import { readPlatformConfig, repositoryRoot, type PlatformConfig } from './platform';
+import { setupPlatform } from './setup-platform';
+
+type ProcessName = ServiceName | 'gateway';
+
+const config = readPlatformConfig();
+const children = new Map<ProcessName, ChildProcess>();
+let stopping = false;
+
+function envFor(name: ProcessName, cfg: PlatformConfig): NodeJS.ProcessEnv {
+  const base = { ...process.env, HOST: cfg.host, PORT: String(cfg.ports[name]) };
+  if (name !== 'gateway') return { ...base, DATABASE_URL: cfg.databaseUrl, NATS_URL: cfg.natsUrl, NATS_PREFIX: cfg.natsPrefix };
+  const urls = Object.fromEntries(serviceNames.map((s) => [`${s.toUpperCase()}_URL`, `http://${cfg.host}:${cfg.ports[s]}/graphql`]));
+  return { ...base, ...urls };
+}
+
+function launch(name: ProcessName): ChildProcess {
+  const cwd = name === 'gateway' ? join(repositoryRoot, 'gateway') : join(repositoryRoot, 'services', name);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd, env: envFor(name, config), stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream! }).on('line', (line) => process.stdout.write(`[${name}] ${line}\n`));
+  }
+  child.on('exit', (code, signal) => {
+    children.delete(name);
+    if (!stopping) {
+      console.error(`[start] ${name} exited (${signal ?? code}); stopping the platform`);
+      void stopAll(1);
+    }
+  });
+  children.set(name, child);
+  return child;
+}
+
+async function waitReady(name: ProcessName, timeoutMs = 60_000): Promise<void> {
+  const url = `http://${config.host}:${config.ports[name]}/readyz`;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (stopping) throw new Error('stopping');
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${name} was not ready at ${url} within ${timeoutMs} ms`);
+}
+
+async function stopOne(name: ProcessName): Promise<void> {
+  const child = children.get(name);
+  if (!child || child.exitCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+async function stopAll(exitCode: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await stopOne('gateway');
+  await Promise.all(serviceNames.map(stopOne));
+  console.log('[start] stopped');
+  process.exit(exitCode);
+}
+
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+try {
+  await setupPlatform(config);
+  console.log(`[start] database ${new URL(config.databaseUrl).pathname.slice(1)} migrated, streams of prefix "${config.natsPrefix}" ready`);
+  for (const name of serviceNames) launch(name);
+  await Promise.all(serviceNames.map((name) => waitReady(name)));
+  launch('gateway');
+  await waitReady('gateway');
+} catch (error) {
+  console.error(`[start] ${(error as Error).message}`);
+  await stopAll(1);
+}
+
+const gateway = `http://${config.host}:${config.ports.gateway}`;
+console.log(`
+[start] Conveyor is running
+  GraphQL      ${gateway}/graphql
+  REST         ${gateway}/api/v1/...
+  OpenAPI      ${gateway}/openapi.json
+  Swagger UI   ${gateway}/docs
+  Health       ${gateway}/health
+${serviceNames.map((s) => `  ${s.padEnd(12)} http://${config.host}:${config.ports[s]}/graphql`).join('\n')}
+[start] ready`);
