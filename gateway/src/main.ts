@@ -2,7 +2,7 @@ import { createLogger, installShutdown } from '@conveyor/service-runtime';
 import packageJson from '../package.json' with { type: 'json' };
 import { buildGatewayApp } from './app';
 import { loadGatewayEnv } from './env';
-import { routes } from './rest/routes';
+import { routes } from './rest/routes/index';
 
 const env = loadGatewayEnv();
 const logger = createLogger('gateway', env.LOG_LEVEL);

@@ -1,4 +1,6 @@
 import { parseEnv, serviceEnvShape } from '@conveyor/service-runtime';
 
-/** The catalog's environment: the common service variables; listens on 4105 by default. */
-export const loadEnv = () => parseEnv(serviceEnvShape(4105));
+/** Every variable the catalog service reads (the deploy checks compare this with compose and the manifests). */
+export const envShape = serviceEnvShape(4105);
+
+export const loadEnv = (source: Record<string, string | undefined> = process.env) => parseEnv(envShape, source);

@@ -1,4 +1,6 @@
 import { parseEnv, serviceEnvShape } from '@conveyor/service-runtime';
 
-/** The schemas service's environment: the common service variables; listens on 4102 by default. */
-export const loadEnv = () => parseEnv(serviceEnvShape(4102));
+/** Every variable the schemas service reads (the deploy checks compare this with compose and the manifests). */
+export const envShape = serviceEnvShape(4102);
+
+export const loadEnv = (source: Record<string, string | undefined> = process.env) => parseEnv(envShape, source);

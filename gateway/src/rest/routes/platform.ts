@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRoute, type RestRoute } from './route-table';
+import { defineRoute, type RestRoute } from '../route-table';
 
 const serviceStatusFields = 'service version instanceId migrationsApplied outboxPending databaseLatencyMs checkedAt';
 
@@ -35,11 +35,8 @@ const toStatusBody = (s: ServiceStatusData) => ({
 
 const services = ['auth', 'schemas', 'executions', 'scheduler', 'catalog'] as const;
 
-/**
- * Every documented endpoint of the REST surface. Domain issues add their entries here; each
- * runs one fixed operation through the supergraph.
- */
-export const routes: RestRoute[] = [
+/** Platform-wide operational routes: proves the REST adapter reaches every subgraph. */
+export const platformRoutes: RestRoute[] = [
   defineRoute({
     operationId: 'getPlatformStatus',
     method: 'GET',

@@ -1,0 +1,8 @@
+import type { RestRoute } from '../route-table';
+import { platformRoutes } from './platform';
+
+/**
+ * Every endpoint of the REST surface, one file per domain. Each entry runs one fixed operation
+ * through the supergraph.
+ */
+export const routes: RestRoute[] = [...platformRoutes];

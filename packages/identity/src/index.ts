@@ -1,0 +1,2 @@
+// Filled in by the auth issue: token verification, `Identity`, `requireIdentity`, `requireRole`.
+export {};

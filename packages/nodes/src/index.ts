@@ -1,0 +1,10 @@
+export type {
+  ExecutorContext,
+  ExecutorResult,
+  LogLevel,
+  NodeCategory,
+  NodeDescriptor,
+  NodeExecutor,
+  NodeModule,
+  RetryPolicy,
+} from './types';
