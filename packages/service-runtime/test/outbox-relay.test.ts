@@ -1,0 +1,121 @@
+import { instanceStartedEvents, streamName } from '@conveyor/contracts';
+import {
+  connectTestNats,
+  createTestDatabase,
+  createTestStreams,
+  deleteTestStreams,
+  migrateServices,
+  uniqueName,
+  type TestDatabase,
+} from '@conveyor/testing';
+import { pgSchema } from 'drizzle-orm/pg-core';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { AckPolicy, DeliverPolicy, type NatsConnection } from 'nats';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendEvent, createLogger, createOutboxTable, startOutboxRelay } from '../src/index';
+
+const outbox = createOutboxTable(pgSchema('catalog'));
+const logger = createLogger('test', 'silent');
+
+let database: TestDatabase;
+let pool: pg.Pool;
+let nc: NatsConnection;
+const prefix = uniqueName('outbox');
+
+beforeAll(async () => {
+  database = await createTestDatabase('outbox');
+  await migrateServices(database.url, ['catalog']);
+  pool = new pg.Pool({ connectionString: database.url, max: 6 });
+  nc = await connectTestNats();
+  await createTestStreams(nc, prefix);
+});
+
+afterAll(async () => {
+  await deleteTestStreams(nc, prefix);
+  await nc.drain();
+  await pool.end();
+  await database.drop();
+});
+
+async function streamMessages(): Promise<Array<{ msgId: string | undefined; subject: string; id: string }>> {
+  const jsm = await nc.jetstreamManager();
+  const name = streamName(prefix, 'EVENTS');
+  const info = await jsm.streams.info(name);
+  const consumer = await jsm.consumers.add(name, { ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All });
+  const messages: Array<{ msgId: string | undefined; subject: string; id: string }> = [];
+  const js = nc.jetstream();
+  const c = await js.consumers.get(name, consumer.name);
+  const total = info.state.messages;
+  if (total > 0) {
+    const batch = await c.fetch({ max_messages: total, expires: 2_000 });
+    for await (const m of batch) {
+      messages.push({ msgId: m.headers?.get('Nats-Msg-Id'), subject: m.subject, id: (m.json() as { id: string }).id });
+      if (messages.length === total) break;
+    }
+  }
+  await jsm.consumers.delete(name, consumer.name);
+  return messages;
+}
+
+const append = (instance: string) =>
+  appendEvent(drizzle(pool), outbox, {
+    prefix,
+    contract: instanceStartedEvents.catalog,
+    tenantId: null,
+    entity: { typename: 'ServiceInstance', id: instance },
+    data: { instance_id: instance, version: '0', hostname: 'test' },
+  });
+
+async function waitUntilEmpty(): Promise<void> {
+  for (;;) {
+    const { rows } = await pool.query<{ n: string }>('select count(*) as n from catalog.outbox');
+    if (Number(rows[0]!.n) === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('outbox relay', () => {
+  it('publishes committed events once, with the event id as Nats-Msg-Id, even when a crash left one already published', async () => {
+    // A previous relay published this row and died before deleting it.
+    const crashed = await append('crashed');
+    await nc.jetstream().publish(crashed.type, new TextEncoder().encode(JSON.stringify(crashed)), { msgID: crashed.id });
+    const fresh = [await append('a'), await append('b')];
+
+    const relay = startOutboxRelay({ pool, schemaName: 'catalog', js: nc.jetstream(), logger, pollMs: 50 });
+    await waitUntilEmpty();
+    await relay.stop();
+
+    const messages = await streamMessages();
+    expect(messages.map((m) => m.id).sort()).toEqual([crashed.id, ...fresh.map((e) => e.id)].sort());
+    for (const m of messages) {
+      expect(m.msgId).toBe(m.id);
+      expect(m.subject).toBe(`${prefix}.catalog.instance.started`);
+    }
+  });
+
+  it('never publishes a row twice when several relays run at once', async () => {
+    const before = (await streamMessages()).length;
+    const events = await Promise.all(Array.from({ length: 300 }, (_, i) => append(`bulk-${i}`)));
+    const relays = [1, 2, 3].map(() => startOutboxRelay({ pool, schemaName: 'catalog', js: nc.jetstream(), logger, pollMs: 20, batchSize: 16 }));
+    relays.forEach((r) => r.wake());
+    await waitUntilEmpty();
+    await Promise.all(relays.map((r) => r.stop()));
+
+    const messages = (await streamMessages()).slice(before);
+    expect(messages).toHaveLength(300);
+    expect(new Set(messages.map((m) => m.id))).toEqual(new Set(events.map((e) => e.id)));
+  });
+
+  it('refuses an event whose data breaks its contract, so the transaction fails', async () => {
+    await expect(
+      appendEvent(drizzle(pool), outbox, {
+        prefix,
+        contract: instanceStartedEvents.catalog,
+        tenantId: null,
+        entity: { typename: 'ServiceInstance', id: 'x' },
+        data: { instance_id: 'x' } as never,
+      }),
+    ).rejects.toThrow();
+  });
+});
