@@ -53,7 +53,9 @@ export function createGraphQLServer(env: GatewayEnv, logger: Logger): ApolloServ
     maxDepth: { n: env.GRAPHQL_MAX_DEPTH },
     maxAliases: { n: env.GRAPHQL_MAX_ALIASES },
     costLimit: { maxCost: env.GRAPHQL_MAX_COST },
-    maxTokens: { n: env.GRAPHQL_MAX_TOKENS },
+    // Armor's token limit re-parses in a plugin hook and turns every syntax error into a 500;
+    // graphql-js enforces the same limit in Apollo's own parse (see `parseOptions`), with a 400.
+    maxTokens: { enabled: false },
     maxDirectives: { n: 50 },
     blockFieldSuggestion: { enabled: env.NODE_ENV === 'production' },
   });
@@ -63,6 +65,7 @@ export function createGraphQLServer(env: GatewayEnv, logger: Logger): ApolloServ
     gateway,
     ...protection,
     plugins: [...protection.plugins],
+    parseOptions: { maxTokens: env.GRAPHQL_MAX_TOKENS },
     csrfPrevention: true,
     introspection: env.NODE_ENV !== 'production',
     includeStacktraceInErrorResponses: false,
