@@ -56,22 +56,24 @@ async function waitReady(name: ProcessName, timeoutMs = 60_000): Promise<void> {
   throw new Error(`${name} was not ready at ${url} within ${timeoutMs} ms`);
 }
 
-async function stopOne(name: ProcessName): Promise<void> {
+/** Sends SIGTERM and resolves with whether the process shut down cleanly (exit code 0). */
+async function stopOne(name: ProcessName): Promise<boolean> {
   const child = children.get(name);
-  if (!child || child.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
+  if (!child || child.exitCode !== null) return true;
+  const code = await new Promise<number | null>((resolve) => {
+    child.once('exit', (exitCode) => resolve(exitCode));
     child.kill('SIGTERM');
   });
+  if (code !== 0) console.error(`[start] ${name} did not shut down cleanly (exit ${code})`);
+  return code === 0;
 }
 
 async function stopAll(exitCode: number): Promise<void> {
   if (stopping) return;
   stopping = true;
-  await stopOne('gateway');
-  await Promise.all(serviceNames.map(stopOne));
+  const clean = [await stopOne('gateway'), ...(await Promise.all(serviceNames.map(stopOne)))].every(Boolean);
   console.log('[start] stopped');
-  process.exit(exitCode);
+  process.exit(clean ? exitCode : 1);
 }
 
 process.on('SIGINT', () => void stopAll(0));
