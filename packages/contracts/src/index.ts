@@ -17,3 +17,21 @@ export {
   type RequestContract,
   type ServiceStatus,
 } from './requests';
+export {
+  executionAbortSubject,
+  executionFinishedSubject,
+  executionSchema,
+  executionStartRequest,
+  executionStatuses,
+  executionTriggers,
+  executionUpdatedEvent,
+  logAppendedEvent,
+  stepReadyMessage,
+  stepReadySubject,
+  stepStatuses,
+  stepUpdatedEvent,
+  type ExecutionJson,
+  type ExecutionStatus,
+  type StepReadyMessage,
+  type StepStatus,
+} from './executions';

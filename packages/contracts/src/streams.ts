@@ -10,7 +10,7 @@ export interface StreamDefinition {
 const day = 24 * 60 * 60 * 1000;
 
 /** Stream names derive from the prefix so that every test run owns its streams. */
-export function streamName(prefix: string, kind: 'EVENTS'): string {
+export function streamName(prefix: string, kind: 'EVENTS' | 'STEPS'): string {
   return `${prefix.replace(/[^a-zA-Z0-9]/g, '_').toUpperCase()}_${kind}`;
 }
 
@@ -19,6 +19,14 @@ export function platformStreams(prefix: string): StreamDefinition[] {
     {
       name: streamName(prefix, 'EVENTS'),
       subjects: [`${prefix}.*.*.*`],
+      duplicateWindowMs: 10 * 60 * 1000,
+      maxAgeMs: 7 * day,
+    },
+    // Ready steps of the execution engine (one subject, see `stepReadySubject`); each dispatch
+    // has its own id, used as `Nats-Msg-Id`, so a re-published outbox row inside the window is dropped.
+    {
+      name: streamName(prefix, 'STEPS'),
+      subjects: [`${prefix}.executions.queue.step.ready`],
       duplicateWindowMs: 10 * 60 * 1000,
       maxAgeMs: 7 * day,
     },
