@@ -1,3 +1,5 @@
+import { serviceNames } from './subjects';
+
 /** A JetStream stream the platform needs, declared once and created by the migrate command. */
 export interface StreamDefinition {
   name: string;
@@ -10,7 +12,7 @@ export interface StreamDefinition {
 const day = 24 * 60 * 60 * 1000;
 
 /** Stream names derive from the prefix so that every test run owns its streams. */
-export function streamName(prefix: string, kind: 'EVENTS' | 'STEPS'): string {
+export function streamName(prefix: string, kind: 'EVENTS' | 'STEPS' | 'TASKS'): string {
   return `${prefix.replace(/[^a-zA-Z0-9]/g, '_').toUpperCase()}_${kind}`;
 }
 
@@ -18,7 +20,9 @@ export function platformStreams(prefix: string): StreamDefinition[] {
   return [
     {
       name: streamName(prefix, 'EVENTS'),
-      subjects: [`${prefix}.*.*.*`],
+      // One subject per service rather than `<prefix>.*.*.*`, so that the TASKS stream may own
+      // `<prefix>.tasks.>` (a task type may contain dots) without the two streams overlapping.
+      subjects: serviceNames.map((service) => `${prefix}.${service}.*.*`),
       duplicateWindowMs: 10 * 60 * 1000,
       maxAgeMs: 7 * day,
     },
@@ -29,6 +33,15 @@ export function platformStreams(prefix: string): StreamDefinition[] {
       subjects: [`${prefix}.executions.queue.step.ready`],
       duplicateWindowMs: 10 * 60 * 1000,
       maxAgeMs: 7 * day,
+    },
+    // Tasks that fell due (`taskSubject`: `<prefix>.tasks.<task_type>`), consumed by handlers in
+    // any language. The id `<task id>:<attempt>` is the `Nats-Msg-Id`: a dispatch re-published
+    // after a crash inside the window is dropped. Limits retention, so monitors may read too.
+    {
+      name: streamName(prefix, 'TASKS'),
+      subjects: [`${prefix}.tasks.>`],
+      duplicateWindowMs: 10 * 60 * 1000,
+      maxAgeMs: 1 * day,
     },
   ];
 }
