@@ -6,19 +6,17 @@ import { createFormatError, type Logger, type RequestContext } from '@conveyor/s
 import type { GraphQLFormattedError } from 'graphql';
 import type { GatewayEnv } from './env';
 import { supergraphPath } from './compose';
+import { createSubgraphFetcher } from './subgraph-fetcher';
 import { subgraphUrls } from './subgraphs';
 
 /** Headers the gateway passes to subgraphs. Nothing else crosses, so no inbound identity header can. */
 const forwardedHeaders = ['authorization', 'x-request-id'] as const;
 
-/**
- * Subgraph calls use Node's fetch (undici, keep-alive) with a per-request timeout; a slow
- * subgraph costs one timed-out field, not a hung client.
- */
-function createDataSource(url: string, timeoutMs: number): RemoteGraphQLDataSource<RequestContext> {
+/** A slow subgraph costs one timed-out field (UPSTREAM_TIMEOUT), not a hung client. */
+function createDataSource(url: string, fetcher: ReturnType<typeof createSubgraphFetcher>): RemoteGraphQLDataSource<RequestContext> {
   return new RemoteGraphQLDataSource<RequestContext>({
     url,
-    fetcher: ((input: string, init: RequestInit) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })) as never,
+    fetcher: fetcher as never,
     willSendRequest({ request, context }) {
       const headers = request.http?.headers;
       if (!headers || !context) return;
@@ -44,9 +42,10 @@ function classifyGatewayError(formatted: GraphQLFormattedError): GraphQLFormatte
 /** Apollo Server running `@apollo/gateway` over the committed supergraph, hardened. */
 export function createGraphQLServer(env: GatewayEnv, logger: Logger): ApolloServer<RequestContext> {
   const urls = subgraphUrls(env);
+  const fetcher = createSubgraphFetcher(env.SUBGRAPH_TIMEOUT_MS);
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(supergraphPath, 'utf8'),
-    buildService: ({ name }) => createDataSource(urls[name as keyof typeof urls] ?? '', env.SUBGRAPH_TIMEOUT_MS),
+    buildService: ({ name }) => createDataSource(urls[name as keyof typeof urls] ?? '', fetcher),
     logger,
   });
   const armor = new ApolloArmor({

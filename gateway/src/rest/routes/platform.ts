@@ -56,4 +56,19 @@ export const platformRoutes: RestRoute[] = [
     }),
     response: z.object({ services: z.array(serviceStatusBody.extend({ peer: serviceStatusBody })) }),
   }),
+  defineRoute({
+    operationId: 'getServiceStatus',
+    method: 'GET',
+    path: '/api/v1/platform/status/:service',
+    summary: 'Status of one service, read from its own database',
+    tag: 'platform',
+    params: z.object({ service: z.enum(services) }),
+    operation: `query ServiceStatus(${services.map((s) => `$${s}: Boolean!`).join(', ')}) {
+      ${services.map((s) => `${s}Status @include(if: $${s}) { ${serviceStatusFields} }`).join('\n      ')}
+    }`,
+    variables: ({ params }) => Object.fromEntries(services.map((s) => [s, s === params.service])),
+    status: 200,
+    respond: (data) => toStatusBody(Object.values(data).find(Boolean) as ServiceStatusData),
+    response: serviceStatusBody,
+  }),
 ];
