@@ -227,3 +227,22 @@ describe('documentation and health', () => {
     expect(response.body).toContain('http_request_duration_seconds_bucket');
   });
 });
+
+describe('production hardening', () => {
+  it('turns introspection off when NODE_ENV is production', async () => {
+    const env = loadGatewayEnv({ NODE_ENV: 'production' });
+    const { app } = await buildGatewayApp({ env, logger: createLogger('gateway', 'silent'), routes, version: 'test' });
+    try {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/graphql',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ query: '{ __schema { types { name } } }' }),
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().errors[0].message).toMatch(/introspection/i);
+    } finally {
+      await app.close();
+    }
+  });
+});
