@@ -28,6 +28,12 @@ export interface NodeDescriptor {
   outputs: string[];
   retry: RetryPolicy;
   timeoutMs: number;
+  /**
+   * Extra output ports named by the config: a JSON pointer into the config where `*` matches every
+   * array index or object key (a switch declares the pointer to its case names). Declarative so that a descriptor
+   * sent as JSON (catalog over NATS) still says it; see `outputPortsOf`.
+   */
+  portsFromConfig?: string;
   /** JSONata expressions in a valid config, so the schemas service can compile-check them. */
   expressionsOf?: (config: Record<string, unknown>) => Array<{ path: string; expression: string }>;
 }
@@ -56,7 +62,7 @@ export interface ExecutorContext<Config = Record<string, unknown>> {
  */
 export type ExecutorResult =
   | { kind: 'output'; output: unknown; ports?: string[] }
-  | { kind: 'wait'; wait: { type: 'timer'; until: string } | { type: 'approval'; prompt?: string } | { type: 'subflow'; schemaId: string; input: unknown } };
+  | { kind: 'wait'; wait: { type: 'timer'; until: string } | { type: 'approval'; prompt?: string } | { type: 'subflow'; schemaId: string; input: unknown; version?: number } };
 
 export type NodeExecutor<Config = Record<string, unknown>> = (context: ExecutorContext<Config>) => Promise<ExecutorResult>;
 
