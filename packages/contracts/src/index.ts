@@ -58,3 +58,18 @@ export {
   type TaskStatus,
   type TimerFiredMessage,
 } from './scheduler';
+export { nodeCategories, nodeDescriptorSchema, nodeTypesRequest, type NodeDescriptorJson } from './node-types';
+export {
+  schemaCreatedEvent,
+  schemaDeletedEvent,
+  schemaEdgeSchema,
+  schemaNodeSchema,
+  schemaPurgedEvent,
+  schemaRestoredEvent,
+  schemaStatuses,
+  schemaUpdatedEvent,
+  schemaVersionRequest,
+  type SchemaEdgeJson,
+  type SchemaNodeJson,
+  type SchemaStatus,
+} from './schemas';
