@@ -10,19 +10,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { serviceNames } from '@conveyor/contracts';
-import { adminDatabaseUrl, connectTestNats, deleteTestStreams, freePort, spawnStartCommand, uniqueName, waitForOk } from '@conveyor/testing';
-import pg from 'pg';
+import { startTestPlatform, uniqueName } from '@conveyor/testing';
 
 const durationS = Number(process.env.DURATION_S ?? 10);
 const prefix = uniqueName('bench_gw');
-const ports: Record<string, string> = {};
-for (const name of [...serviceNames, 'gateway']) ports[`${name.toUpperCase()}_PORT`] = String(await freePort());
-const databaseUrl = new URL(adminDatabaseUrl);
-databaseUrl.pathname = `/${prefix}`;
-const platform = spawnStartCommand({ ...ports, DATABASE_URL: databaseUrl.toString(), NATS_PREFIX: prefix, HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
-const gateway = `http://127.0.0.1:${ports.GATEWAY_PORT}`;
-const catalog = `http://127.0.0.1:${ports.CATALOG_PORT}`;
+const platform = await startTestPlatform(prefix, { LOG_LEVEL: 'warn' });
+const gateway = platform.gatewayUrl;
+const catalog = `http://127.0.0.1:${platform.ports.catalog}`;
 
 const query = JSON.stringify({ query: '{ catalogStatus { service version instanceId migrationsApplied outboxPending databaseLatencyMs checkedAt } }' });
 const graphqlRequest = { method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: query };
@@ -76,7 +70,6 @@ async function load(target: (typeof targets)[number], concurrency: number, secon
 
 const rows: Row[] = [];
 try {
-  await waitForOk(`${gateway}/readyz`, platform, 90_000);
   for (const concurrency of [1, 50]) {
     for (const target of targets) {
       // A short warm-up fills connection pools and Apollo's document and query-plan caches.
@@ -86,14 +79,7 @@ try {
     }
   }
 } finally {
-  await platform.stop();
-  const nc = await connectTestNats();
-  await deleteTestStreams(nc, prefix);
-  await nc.drain();
-  const admin = new pg.Client({ connectionString: adminDatabaseUrl });
-  await admin.connect();
-  await admin.query(`drop database if exists "${prefix}" with (force)`);
-  await admin.end();
+  await platform.destroy();
 }
 
 console.table(rows);

@@ -1,16 +1,6 @@
 import { serviceNames, streamName } from '@conveyor/contracts';
-import {
-  adminDatabaseUrl,
-  connectTestNats,
-  deleteTestStreams,
-  freePort,
-  spawnStartCommand,
-  uniqueName,
-  waitForOk,
-  type RunningProcess,
-} from '@conveyor/testing';
+import { connectTestNats, startTestPlatform, uniqueName, type TestPlatform } from '@conveyor/testing';
 import type { NatsConnection } from 'nats';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -19,32 +9,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * prefix, then talks to it only through the gateway.
  */
 const prefix = uniqueName('e2e');
-const databaseName = prefix;
-let platform: RunningProcess;
+let platform: TestPlatform;
 let gateway: string;
 let nc: NatsConnection;
 
 beforeAll(async () => {
-  const ports: Record<string, string> = {};
-  for (const name of [...serviceNames, 'gateway']) ports[`${name.toUpperCase()}_PORT`] = String(await freePort());
-  const databaseUrl = new URL(adminDatabaseUrl);
-  databaseUrl.pathname = `/${databaseName}`;
-  platform = spawnStartCommand({ ...ports, DATABASE_URL: databaseUrl.toString(), NATS_PREFIX: prefix, HOST: '127.0.0.1' });
-  gateway = `http://127.0.0.1:${ports.GATEWAY_PORT}`;
-  await waitForOk(`${gateway}/readyz`, platform, 90_000);
+  platform = await startTestPlatform(prefix);
+  gateway = platform.gatewayUrl;
   nc = await connectTestNats();
 });
 
 afterAll(async () => {
-  await platform?.stop();
-  if (nc) {
-    await deleteTestStreams(nc, prefix);
-    await nc.drain();
-  }
-  const admin = new pg.Client({ connectionString: adminDatabaseUrl });
-  await admin.connect();
-  await admin.query(`drop database if exists "${databaseName}" with (force)`);
-  await admin.end();
+  await nc?.drain();
+  await platform?.destroy();
 });
 
 describe('the platform, started by the start command', () => {
@@ -94,9 +71,9 @@ describe('the platform, started by the start command', () => {
   });
 
   it('stops every process cleanly on SIGTERM', async () => {
-    const code = await platform.stop('SIGTERM');
+    const code = await platform.process.stop('SIGTERM');
     expect(code).toBe(0);
-    expect(platform.output()).toContain('[start] stopped');
+    expect(platform.process.output()).toContain('[start] stopped');
     await expect(fetch(`${gateway}/health`)).rejects.toThrow();
   });
 });

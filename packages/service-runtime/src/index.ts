@@ -1,6 +1,7 @@
 export { EnvError, commonEnvShape, parseEnv, portVariable, serviceEnvShape, type ServiceEnv } from './env';
 export { createLogger, type Logger } from './logger';
 export { createDatabase, type Database } from './db/database';
+export { withTransaction, type Queryable } from './db/transaction';
 export { ensureDatabase, migrateServiceSchema, migrationsJournal } from './db/migrate';
 export { createOutboxTable, type OutboxTable } from './outbox/outbox-table';
 export { appendEvent, type AppendEventInput } from './outbox/append-event';

@@ -2,3 +2,4 @@ export { adminDatabaseUrl, createTestDatabase, uniqueName, type TestDatabase } f
 export { connectTestNats, createTestStreams, deleteTestStreams, testNatsUrl } from './nats';
 export { freePort, repositoryRoot, spawnStartCommand, startServiceProcess, waitForOk, type RunningProcess } from './processes';
 export { migrateServices } from './migrations';
+export { startTestPlatform, type TestPlatform } from './platform';

@@ -1,5 +1,6 @@
 import type { JetStreamClient } from 'nats';
 import type pg from 'pg';
+import { withTransaction } from '../db/transaction';
 import type { Logger } from '../logger';
 
 export interface OutboxRelay {
@@ -38,10 +39,8 @@ export function startOutboxRelay(options: {
   let wakeUp: (() => void) | undefined;
   let pendingWake = false;
 
-  async function publishBatch(): Promise<number> {
-    const client = await options.pool.connect();
-    try {
-      await client.query('begin');
+  function publishBatch(): Promise<number> {
+    return withTransaction(options.pool, async (client) => {
       const { rows } = await client.query<OutboxRow>(
         `select id, subject, payload from ${table} order by id limit $1 for update skip locked`,
         [batchSize],
@@ -53,14 +52,8 @@ export function startOutboxRelay(options: {
         );
         await client.query(`delete from ${table} where id = any($1::bigint[])`, [rows.map((row) => row.id)]);
       }
-      await client.query('commit');
       return rows.length;
-    } catch (error) {
-      await client.query('rollback').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   function waitForWake(ms: number): Promise<void> {
