@@ -31,20 +31,22 @@ export function registerRestRoutes(app: FastifyInstance, routes: RestRoute[], ru
         params: parsePart(route.params, request.params, 'params'),
         query: parsePart(route.query, request.query, 'query'),
         body: parsePart(route.body, request.body, 'body'),
+        headers: request.headers,
       };
       const data = await run(route.operation, route.variables(input as never), {
         requestId: request.id,
         logger: request.log as Logger,
         authorization: request.headers.authorization,
       });
-      return route.respond(data);
+      return { body: route.respond(data, input as never), headers: route.responseHeaders?.(data) };
     };
     for (const url of servedPaths(route)) {
       app.route({
         method: route.method,
         url,
         handler: async (request, reply) => {
-          const body = await handler(request);
+          const { body, headers } = await handler(request);
+          if (headers) reply.headers(headers);
           reply.code(route.status);
           return body === undefined ? reply.send() : body;
         },

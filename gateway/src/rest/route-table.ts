@@ -7,6 +7,8 @@ export interface RouteInput<P, Q, B> {
   params: P;
   query: Q;
   body: B;
+  /** The request's headers (lower-case names), for preconditions such as `If-Match`. */
+  headers: Record<string, string | string[] | undefined>;
 }
 
 /**
@@ -28,7 +30,9 @@ export interface RestRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   variables: (input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>) => Record<string, unknown>;
   status: number;
   /** Shapes the operation's `data` into the documented body; `undefined` sends no body (204). */
-  respond: (data: Record<string, unknown>) => unknown;
+  respond: (data: Record<string, unknown>, input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>) => unknown;
+  /** Response headers derived from the data (an `ETag`), if any. */
+  responseHeaders?: (data: Record<string, unknown>) => Record<string, string>;
   /** The documented success body, for the OpenAPI document. */
   response?: z.ZodType;
 }

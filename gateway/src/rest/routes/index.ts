@@ -1,8 +1,9 @@
 import type { RestRoute } from '../route-table';
+import { nodeTypeRoutes } from './node-types';
 import { platformRoutes } from './platform';
 
 /**
  * Every endpoint of the REST surface, one file per domain. Each entry runs one fixed operation
  * through the supergraph.
  */
-export const routes: RestRoute[] = [...platformRoutes];
+export const routes: RestRoute[] = [...platformRoutes, ...nodeTypeRoutes];
