@@ -1,0 +1,54 @@
+import type { Task } from '../domain/task';
+
+/** The column list every task query returns, in the order `taskFromRow` reads. */
+export const taskColumns = `id, tenant_id, source, task_type, payload, execute_at, due_at, status, attempts, max_attempts,
+  last_error, complete_on_dispatch, trigger_id, timer_key, created_at, updated_at, completed_at`;
+
+/** Same columns qualified by an alias, for `update … from … returning`. */
+export const taskColumnsOf = (alias: string) =>
+  taskColumns
+    .split(',')
+    .map((c) => `${alias}.${c.trim()}`)
+    .join(', ');
+
+export interface TaskRow {
+  id: string;
+  tenant_id: string;
+  source: Task['source'];
+  task_type: string;
+  payload: unknown;
+  execute_at: Date;
+  due_at: Date;
+  status: Task['status'];
+  attempts: number;
+  max_attempts: number;
+  last_error: string | null;
+  complete_on_dispatch: boolean;
+  trigger_id: string | null;
+  timer_key: string | null;
+  created_at: Date;
+  updated_at: Date;
+  completed_at: Date | null;
+}
+
+export function taskFromRow(row: TaskRow): Task {
+  return {
+    id: Number(row.id),
+    tenantId: row.tenant_id,
+    source: row.source,
+    taskType: row.task_type,
+    payload: row.payload,
+    executeAt: row.execute_at,
+    dueAt: row.due_at,
+    status: row.status,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    lastError: row.last_error,
+    completeOnDispatch: row.complete_on_dispatch,
+    triggerId: row.trigger_id,
+    timerKey: row.timer_key,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    completedAt: row.completed_at,
+  };
+}

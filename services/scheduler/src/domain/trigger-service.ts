@@ -1,0 +1,203 @@
+import { randomUUID } from 'node:crypto';
+import {
+  builtInTaskTypes,
+  taskLimits,
+  triggerCreatedEvent,
+  triggerDeletedEvent,
+  triggerFiredEvent,
+  triggerUpdatedEvent,
+  type EventContract,
+} from '@conveyor/contracts';
+import { NotFoundError, ValidationError } from '@conveyor/errors';
+import type pg from 'pg';
+import type { z } from 'zod';
+import { appendEvents, taskUpdated, type PendingEvent } from '../db/append-events';
+import { insertTask } from '../db/insert-task';
+import {
+  deleteTrigger,
+  findTrigger,
+  insertTrigger,
+  isRunLive,
+  listTriggers,
+  lockDueTriggers,
+  recordOccurrence,
+  setTriggerEnabled,
+} from '../db/trigger-queries';
+import { withTransaction } from '../db/transaction';
+import { nextCronRun } from './cron-schedule';
+import { formatTimestamp } from './rfc3339';
+import type { Task } from './task';
+import { type FieldIssue } from './task-input';
+import { triggerStatusOf, type Trigger } from './trigger';
+import { parametersIssue, parseTriggerId, pipelineIdIssue, validateNewTrigger, type RawTriggerInput } from './trigger-input';
+
+export interface TriggerService {
+  create(tenantId: string, createdBy: string | null, input: RawTriggerInput): Promise<Trigger>;
+  get(tenantId: string, id: unknown): Promise<Trigger>;
+  list(tenantId: string, filter: { pipelineId?: unknown; limit?: unknown; offset?: unknown }): Promise<{ items: Trigger[]; total: number; limit: number; offset: number }>;
+  setEnabled(tenantId: string, id: unknown, enabled: boolean): Promise<Trigger>;
+  remove(tenantId: string, id: unknown): Promise<Trigger>;
+  /** `POST /api/v1/mvp/triggers/manual/:pipeline_id`: a run now, outside any schedule. */
+  runNow(tenantId: string, pipelineId: unknown, parameters: unknown): Promise<Task>;
+  /** Starts or skips every occurrence due at `now`; called by the dispatcher. */
+  fireDue(now: Date): Promise<void>;
+}
+
+function triggerEvent(contract: EventContract<z.ZodType>, trigger: Trigger): PendingEvent<z.ZodType> {
+  return {
+    contract,
+    tenantId: trigger.tenantId,
+    entity: { typename: 'Trigger', id: trigger.id },
+    data: {
+      trigger_id: trigger.id,
+      name: trigger.name,
+      pipeline_id: trigger.pipelineId,
+      status: triggerStatusOf(trigger),
+      cron_expression: trigger.cronExpression,
+      timezone: trigger.timezone,
+      next_run: trigger.nextRun ? formatTimestamp(trigger.nextRun) : null,
+    },
+  };
+}
+
+/** The payload of a `schema.execute` task. */
+export interface SchemaExecutePayload {
+  schema_id: string;
+  input?: unknown;
+  trigger_id?: string;
+}
+
+function fail(issues: FieldIssue[]): never {
+  throw new ValidationError(issues.map((i) => `${i.path}: ${i.message}`).join('; '), { details: { issues } });
+}
+
+export function createTriggerService(deps: {
+  pool: pg.Pool;
+  prefix: string;
+  onTaskScheduled: (dueMs: number) => void;
+  onEventsWritten: () => void;
+}): TriggerService {
+  async function mustFind(client: Pick<pg.PoolClient, 'query'>, tenantId: string, rawId: unknown, lock = false): Promise<Trigger> {
+    const id = parseTriggerId(rawId);
+    const trigger = await findTrigger(client, tenantId, id, lock);
+    if (!trigger) throw new NotFoundError(`trigger ${id} not found`);
+    return trigger;
+  }
+
+  async function write<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const result = await withTransaction(deps.pool, work);
+    deps.onEventsWritten();
+    return result;
+  }
+
+  function runTaskOf(tenantId: string, pipelineId: string, parameters: unknown, executeAt: Date, triggerId: string | null) {
+    const payload: SchemaExecutePayload = { schema_id: pipelineId, input: parameters ?? {}, ...(triggerId ? { trigger_id: triggerId } : {}) };
+    return { tenantId, source: 'trigger' as const, taskType: builtInTaskTypes.schemaExecute, payload, executeAt, maxAttempts: taskLimits.maxAttemptsDefault, triggerId };
+  }
+
+  return {
+    async create(tenantId, createdBy, input) {
+      const valid = validateNewTrigger(input);
+      const trigger = await write(async (client) => {
+        const created = await insertTrigger(client, {
+          id: `trigger_${randomUUID().replaceAll('-', '')}`,
+          tenantId,
+          ...valid,
+          nextRun: valid.enabled ? nextCronRun(valid.cronExpression, valid.timezone, new Date()) : null,
+          createdBy,
+        });
+        await appendEvents(client, deps.prefix, [triggerEvent(triggerCreatedEvent, created)]);
+        if (created.nextRun) await client.query('select pg_notify($1, $2)', ['scheduler_due', String(created.nextRun.getTime())]);
+        return created;
+      });
+      if (trigger.nextRun) deps.onTaskScheduled(trigger.nextRun.getTime());
+      return trigger;
+    },
+    async get(tenantId, id) {
+      return mustFind(deps.pool as unknown as pg.PoolClient, tenantId, id);
+    },
+    async list(tenantId, filter) {
+      const issues: FieldIssue[] = [];
+      const limit = filter.limit ?? taskLimits.listLimitDefault;
+      const offset = filter.offset ?? 0;
+      if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > taskLimits.listLimitMax) issues.push({ path: 'limit', message: `an integer from 1 to ${taskLimits.listLimitMax}` });
+      if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) issues.push({ path: 'offset', message: 'a non-negative integer' });
+      const pipelineId = filter.pipelineId ?? undefined;
+      if (pipelineId !== undefined && pipelineIdIssue(pipelineId)) issues.push({ path: 'pipeline_id', message: '1 to 200 characters' });
+      if (issues.length > 0) fail(issues);
+      const page = await listTriggers(deps.pool as unknown as pg.PoolClient, tenantId, { pipelineId: pipelineId as string | undefined, limit: limit as number, offset: offset as number });
+      return { ...page, limit: limit as number, offset: offset as number };
+    },
+    async setEnabled(tenantId, rawId, enabled) {
+      const trigger = await write(async (client) => {
+        const current = await mustFind(client, tenantId, rawId, true);
+        if (current.enabled === enabled) return current;
+        // Enabling starts from now: occurrences that passed while disabled are not run.
+        const nextRun = enabled ? nextCronRun(current.cronExpression, current.timezone, new Date()) : null;
+        const updated = await setTriggerEnabled(client, current.id, enabled, nextRun);
+        await appendEvents(client, deps.prefix, [triggerEvent(triggerUpdatedEvent, updated)]);
+        if (nextRun) await client.query('select pg_notify($1, $2)', ['scheduler_due', String(nextRun.getTime())]);
+        return updated;
+      });
+      if (trigger.nextRun) deps.onTaskScheduled(trigger.nextRun.getTime());
+      return trigger;
+    },
+    async remove(tenantId, rawId) {
+      return write(async (client) => {
+        const current = await mustFind(client, tenantId, rawId, true);
+        await deleteTrigger(client, current.id);
+        await appendEvents(client, deps.prefix, [triggerEvent(triggerDeletedEvent, { ...current, enabled: false, nextRun: null })]);
+        return { ...current, enabled: false, nextRun: null };
+      });
+    },
+    async runNow(tenantId, pipelineId, parameters) {
+      const issues = [pipelineIdIssue(pipelineId), parametersIssue(parameters)].filter((i): i is FieldIssue => i !== null);
+      if (issues.length > 0) fail(issues);
+      const task = await write(async (client) => {
+        const created = await insertTask(client, runTaskOf(tenantId, pipelineId as string, parameters, new Date(), null));
+        await appendEvents(client, deps.prefix, [taskUpdated(created)]);
+        return created;
+      });
+      deps.onTaskScheduled(task.dueAt.getTime());
+      return task;
+    },
+    async fireDue(now) {
+      for (;;) {
+        const fired = await withTransaction(deps.pool, async (client) => {
+          const due = await lockDueTriggers(client, now, 100);
+          const events: PendingEvent<z.ZodType>[] = [];
+          for (const trigger of due) {
+            const scheduledFor = trigger.nextRun!;
+            // Computed from now, not from the missed occurrence: after downtime, the missed
+            // occurrences collapse into this one run instead of firing once per missed slot.
+            const nextRun = nextCronRun(trigger.cronExpression, trigger.timezone, now);
+            let task: Task | null = null;
+            if (!(await isRunLive(client, trigger.lastTaskId))) {
+              task = await insertTask(client, runTaskOf(trigger.tenantId, trigger.pipelineId, trigger.parameters, scheduledFor, trigger.id));
+              events.push(taskUpdated(task));
+            }
+            const updated = await recordOccurrence(client, trigger.id, { nextRun, startedTaskId: task?.id ?? null, firedAt: now });
+            events.push(triggerEvent(triggerUpdatedEvent, updated), {
+              contract: triggerFiredEvent,
+              tenantId: trigger.tenantId,
+              entity: { typename: 'Trigger', id: trigger.id },
+              data: {
+                trigger_id: trigger.id,
+                pipeline_id: trigger.pipelineId,
+                outcome: task ? 'started' : 'skipped',
+                run_id: task ? String(task.id) : null,
+                scheduled_for: formatTimestamp(scheduledFor),
+                fired_at: formatTimestamp(now),
+              },
+            });
+            if (nextRun) deps.onTaskScheduled(nextRun.getTime());
+          }
+          await appendEvents(client, deps.prefix, events);
+          return due.length;
+        });
+        if (fired > 0) deps.onEventsWritten();
+        if (fired < 100) return;
+      }
+    },
+  };
+}
