@@ -1,2 +1,5 @@
-// Filled in by the auth issue: token verification, `Identity`, `requireIdentity`, `requireRole`.
-export {};
+export { accessTokenClaims, type Identity, type Role } from './identity';
+export { requireIdentity, requireRole, type HasIdentity } from './require-identity';
+export { can, permissions, requirePermission, type Permission } from './permissions';
+export { createTokenVerifier, type KeySource, type TokenVerifier, type TokenVerifierOptions } from './token-verifier';
+export { natsKeySource, type NatsRequester } from './jwks-over-nats';

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { instanceStartedEvents, requestSubject, type ServiceName } from '@conveyor/contracts';
+import { createTokenVerifier, natsKeySource, type TokenVerifier } from '@conveyor/identity';
 import type { FastifyInstance } from 'fastify';
 import type { JetStreamClient, NatsConnection } from 'nats';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
@@ -33,6 +34,8 @@ export interface ServiceRuntime<TTables extends { outbox: OutboxTable }> {
   js: JetStreamClient;
   relay: OutboxRelay;
   app: FastifyInstance;
+  /** Verifies bearer tokens against auth's JWKS (fetched over NATS, cached); used by `serveGraphQL`. */
+  verifier: TokenVerifier;
   /** `<prefix>.<service>.<verb>` for this installation's prefix. */
   requestSubject(service: ServiceName, verb: string): string;
   /** Work to finish on shutdown after intake stops and before NATS drains (consumers, timers). */
@@ -60,6 +63,7 @@ export async function startServiceRuntime<TTables extends { outbox: OutboxTable 
   });
   const nc = await connectNats({ url: env.NATS_URL, name: instanceId, logger });
   const js = nc.jetstream();
+  const verifier = createTokenVerifier({ keys: natsKeySource(nc, env.NATS_PREFIX) });
   const relay = startOutboxRelay({ pool, schemaName: service, js, logger, pollMs: env.OUTBOX_POLL_MS });
 
   const app = createHttpServer({ logger, bodyLimit: env.BODY_LIMIT_BYTES });
@@ -104,10 +108,11 @@ export async function startServiceRuntime<TTables extends { outbox: OutboxTable 
     js,
     relay,
     app,
+    verifier,
     requestSubject: (target, verb) => requestSubject(env.NATS_PREFIX, target, verb),
     onShutdown: (step) => void extraSteps.push(step),
     async serveGraphQL(typeDefs, resolvers) {
-      await mountSubgraph(app, { typeDefs, resolvers, logger, production: env.NODE_ENV === 'production' });
+      await mountSubgraph(app, { typeDefs, resolvers, logger, production: env.NODE_ENV === 'production', verifier });
     },
     async listen() {
       const address = await app.listen({ port: env.PORT, host: env.HOST });

@@ -2,16 +2,26 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
+import { AppError } from '@conveyor/errors';
+import type { Identity, TokenVerifier } from '@conveyor/identity';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parse } from 'graphql';
 import { createFormatError } from './graphql-errors';
 import type { Logger } from './logger';
 
-/** What every resolver receives: the caller's token (verified by the auth layer) and the request's id and logger. */
+/** What every resolver receives: the caller's token, the identity verified from it, and the request's id and logger. */
 export interface RequestContext {
   requestId: string;
   logger: Logger;
   authorization: string | undefined;
+  /**
+   * The caller, verified from the bearer token against auth's JWKS; `null` when the request
+   * carried no token. A request with a bad token never reaches a resolver (INVALID_TOKEN /
+   * TOKEN_EXPIRED). Identity headers are never read. Use `requireIdentity` from `@conveyor/identity`.
+   * Always set in subgraphs; optional only because the gateway builds contexts too (it forwards
+   * the token and does not decide on it).
+   */
+  identity?: Identity | null;
 }
 
 export type SubgraphResolvers = GraphQLResolverMap<RequestContext>;
@@ -19,8 +29,23 @@ export type SubgraphResolvers = GraphQLResolverMap<RequestContext>;
 /** Serves a federation subgraph at `/graphql` on the given fastify instance. */
 export async function mountSubgraph(
   app: FastifyInstance,
-  options: { typeDefs: string; resolvers: SubgraphResolvers; logger: Logger; production: boolean },
+  options: { typeDefs: string; resolvers: SubgraphResolvers; logger: Logger; production: boolean; verifier: TokenVerifier },
 ): Promise<ApolloServer<RequestContext>> {
+  const identities = new WeakMap<FastifyRequest, Identity | null>();
+  // The token is verified before the operation runs: a bad one answers a GraphQL error whose
+  // `extensions.code` the gateway and the REST adapter map through the registry (401).
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.routeOptions.url !== '/graphql') return;
+    try {
+      identities.set(request, await options.verifier.verifyAuthorization(request.headers.authorization));
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      return reply
+        .code(200)
+        .type('application/json; charset=utf-8')
+        .send({ errors: [{ message: error.message, extensions: { code: error.code, details: error.details ?? null } }] });
+    }
+  });
   const apollo = new ApolloServer<RequestContext>({
     schema: buildSubgraphSchema([{ typeDefs: parse(options.typeDefs), resolvers: options.resolvers as GraphQLResolverMap<unknown> }]),
     formatError: createFormatError(options.logger),
@@ -36,6 +61,7 @@ export async function mountSubgraph(
       requestId: request.id,
       logger: request.log as Logger,
       authorization: request.headers.authorization,
+      identity: identities.get(request) ?? null,
     }),
   });
   return apollo;

@@ -1,0 +1,117 @@
+import type { PublicJwk } from '@conveyor/contracts';
+import { roles } from '@conveyor/contracts';
+import { AuthError } from '@conveyor/errors';
+import { decodeProtectedHeader, errors as joseErrors, importJWK, jwtVerify, type CryptoKey } from 'jose';
+import { z } from 'zod';
+import { accessTokenClaims, type Identity } from './identity';
+
+/** Where verification keys come from (auth over NATS in services, a fixed set in unit tests). */
+export type KeySource = () => Promise<PublicJwk[]>;
+
+export interface TokenVerifierOptions {
+  keys: KeySource;
+  /** A key set older than this is fetched again on the next verification (default 5 minutes). */
+  maxKeyAgeMs?: number;
+  /**
+   * An unknown `kid` triggers a fetch at most this often (default 1 s), so a stream of forged
+   * `kid`s costs one request per second, not one per request.
+   */
+  minRefetchIntervalMs?: number;
+  now?: () => number;
+}
+
+export interface TokenVerifier {
+  /** The identity in a bearer token; throws `INVALID_TOKEN` or `TOKEN_EXPIRED`. */
+  verify(token: string): Promise<Identity>;
+  /** `null` for no header; the identity for `Bearer <valid token>`; throws otherwise. */
+  verifyAuthorization(header: string | undefined): Promise<Identity | null>;
+}
+
+const claimsSchema = z.object({
+  sub: z.uuid(),
+  tid: z.uuid(),
+  role: z.enum(roles),
+  preferred_username: z.string().min(1),
+});
+
+const invalid = (message: string, cause?: unknown) => new AuthError('INVALID_TOKEN', message, { cause });
+
+/**
+ * Verifies EdDSA access tokens against the JWKS published by auth. Only `EdDSA` is accepted
+ * (so `none`, HS256 signed with the public key and other algorithm confusions fail), the header
+ * must say `typ: at+jwt` and name a known `kid`, and `iss`, `aud`, `exp` are checked.
+ */
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  const maxKeyAgeMs = options.maxKeyAgeMs ?? 300_000;
+  const minRefetchIntervalMs = options.minRefetchIntervalMs ?? 1_000;
+  const now = options.now ?? Date.now;
+  let keys = new Map<string, CryptoKey>();
+  let fetchedAt = -Infinity;
+  let inflight: Promise<void> | null = null;
+
+  async function fetchKeys(): Promise<void> {
+    inflight ??= (async () => {
+      try {
+        const jwks = await options.keys();
+        const next = new Map<string, CryptoKey>();
+        for (const jwk of jwks) next.set(jwk.kid, (await importJWK(jwk, 'EdDSA')) as CryptoKey);
+        keys = next;
+        fetchedAt = now();
+      } finally {
+        inflight = null;
+      }
+    })();
+    return inflight;
+  }
+
+  async function keyFor(kid: string): Promise<CryptoKey> {
+    if (now() - fetchedAt > maxKeyAgeMs) await fetchKeys();
+    let key = keys.get(kid);
+    if (!key && now() - fetchedAt >= minRefetchIntervalMs) {
+      await fetchKeys();
+      key = keys.get(kid);
+    }
+    if (!key) throw invalid('The token was signed by an unknown key');
+    return key;
+  }
+
+  async function verify(token: string): Promise<Identity> {
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch (error) {
+      throw invalid('The token is not a JWT', error);
+    }
+    if (header.alg !== accessTokenClaims.algorithm) throw invalid('The token is not signed with EdDSA');
+    if (header.typ !== accessTokenClaims.type) throw invalid('The token is not an access token');
+    if (typeof header.kid !== 'string' || header.kid === '') throw invalid('The token names no key');
+    const key = await keyFor(header.kid);
+    let payload: Record<string, unknown>;
+    try {
+      ({ payload } = await jwtVerify(token, key, {
+        algorithms: [accessTokenClaims.algorithm],
+        issuer: accessTokenClaims.issuer,
+        audience: accessTokenClaims.audience,
+        typ: accessTokenClaims.type,
+        requiredClaims: ['exp', 'iat', 'sub'],
+        currentDate: new Date(now()),
+      }));
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) throw new AuthError('TOKEN_EXPIRED', 'The token has expired', { cause: error });
+      throw invalid('The token is invalid', error);
+    }
+    const claims = claimsSchema.safeParse(payload);
+    if (!claims.success) throw invalid('The token lacks the claims of an access token');
+    return { userId: claims.data.sub, tenantId: claims.data.tid, role: claims.data.role, username: claims.data.preferred_username };
+  }
+
+  return {
+    verify,
+    async verifyAuthorization(header) {
+      if (header === undefined || header.trim() === '') return null;
+      const match = /^Bearer[ ]+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(header);
+      if (!match?.[1]) throw invalid('The Authorization header must be "Bearer <token>"');
+      return verify(match[1]);
+    },
+  };
+}
