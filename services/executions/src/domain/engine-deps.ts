@@ -1,0 +1,54 @@
+import type { NodeModule } from '@conveyor/nodes';
+import type { Logger } from '@conveyor/service-runtime';
+import type pg from 'pg';
+import type { GraphStore } from './graph-store';
+
+/** A schema version as the engine needs it, read from the schemas service. */
+export interface SchemaVersion {
+  schemaId: string;
+  tenantId: string;
+  version: number;
+  status: string;
+  nodes: unknown[];
+  edges: unknown[];
+  /** Present for webhook lookups: the secret the caller signs with, or null when none is set. */
+  webhookSecret: string | null;
+}
+
+/** Where schema versions come from (the schemas service over NATS in production). */
+export interface SchemaSource {
+  /** The version a tenant runs now (the latest published one), or a given version. */
+  load(tenantId: string, schemaId: string, version?: number): Promise<SchemaVersion>;
+  /** A webhook call names only the schema: its tenant, status and secret come with it. */
+  loadForWebhook(schemaId: string): Promise<SchemaVersion>;
+}
+
+/** The scheduler's timers that wake a parked delay / wait-until step. */
+export interface TimerService {
+  set(input: { tenantId: string; executionId: string; stepId: string; fireAt: string }): Promise<void>;
+  cancel(input: { tenantId: string; executionId: string }): Promise<void>;
+}
+
+/** Fire-and-forget signals sent after a transaction commits. */
+export interface EngineSignals {
+  /** Abort the running executors of these executions on every replica (stop, failure). */
+  abort(executionIds: string[]): void;
+  /** These executions reached a final status (wakes `?wait=` webhook calls). */
+  finished(executionIds: string[]): void;
+  /** New outbox rows are committed: publish them now instead of at the next poll. */
+  outboxWritten(): void;
+}
+
+/** Everything the engine's domain needs, built once in `main.ts`. */
+export interface EngineDeps {
+  pool: pg.Pool;
+  prefix: string;
+  logger: Logger;
+  graphs: GraphStore;
+  findNodeModule(type: string): NodeModule | undefined;
+  schemas: SchemaSource;
+  timers: TimerService;
+  signals: EngineSignals;
+  /** Publishes under the installation's prefix (the `nats.publish` node). */
+  publish(subject: string, data: unknown): Promise<void>;
+}

@@ -1,0 +1,78 @@
+import { isRetryable, type ExecutorResult, type LogLevel, type NodeModule } from '@conveyor/nodes';
+import type { StepWait } from '../db/step-rows';
+import type { StepOutcome } from './apply-outcome';
+
+/** A log line an executor wrote during its run; committed with the step's result. */
+export interface ExecutorLog {
+  level: LogLevel;
+  message: string;
+  data: Record<string, unknown> | null;
+  time: Date;
+}
+
+export interface ExecutorRun {
+  executionId: string;
+  tenantId: string;
+  nodeId: string;
+  attempt: number;
+  config: Record<string, unknown>;
+  input: unknown;
+  /** Fires when the execution is stopped. */
+  stopSignal: AbortSignal;
+  publish(subject: string, data: unknown): Promise<void>;
+}
+
+/** What the executor asked for, before the engine has settled it (a subflow still names a schema). */
+export type RunResult =
+  | StepOutcome
+  | { kind: 'subflow'; schemaId: string; version: number | undefined; input: unknown };
+
+const maxErrorLength = 4_000;
+
+function messageOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.length > maxErrorLength ? `${message.slice(0, maxErrorLength)}…` : message;
+}
+
+/**
+ * Runs a node's executor once with an `AbortSignal` that fires on stop or after the descriptor's
+ * timeout. An executor that ignores its signal is abandoned at that moment (its late result is
+ * dropped), so a hung node cannot hold a worker slot past its timeout.
+ */
+export async function runExecutor(module: NodeModule, run: ExecutorRun, logs: ExecutorLog[]): Promise<RunResult> {
+  const timeoutMs = module.descriptor.timeoutMs;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = AbortSignal.any([run.stopSignal, timeout]);
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    const result: ExecutorResult = await Promise.race([
+      module.execute({
+        executionId: run.executionId,
+        tenantId: run.tenantId,
+        nodeId: run.nodeId,
+        attempt: run.attempt,
+        config: run.config,
+        input: run.input,
+        signal,
+        log: (level, message, data) => void logs.push({ level, message: String(message), data: data ?? null, time: new Date() }),
+        publish: run.publish,
+      }),
+      aborted,
+    ]);
+    if (result.kind === 'output') return { kind: 'completed', output: result.output ?? null, ports: result.ports ?? null };
+    const wait = result.wait;
+    if (wait.type === 'subflow') return { kind: 'subflow', schemaId: wait.schemaId, version: wait.version, input: wait.input };
+    const parked: StepWait = wait.type === 'timer' ? { type: 'timer', until: wait.until } : { type: 'approval', prompt: wait.prompt };
+    return { kind: 'waiting', wait: parked };
+  } catch (error) {
+    if (timeout.aborted) return { kind: 'failed', error: `step timed out after ${timeoutMs} ms`, retryable: true };
+    if (run.stopSignal.aborted) return { kind: 'failed', error: 'step aborted: execution stopped', retryable: false };
+    return { kind: 'failed', error: messageOf(error), retryable: isRetryable(error) };
+  } finally {
+    signal.removeEventListener('abort', onAbort!);
+  }
+}

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import {
+  executionUpdatedEvent,
+  logAppendedEvent,
+  stepReadySubject,
+  stepUpdatedEvent,
+  type StepReadyMessage,
+} from '@conveyor/contracts';
+import type { LogLevel } from '@conveyor/nodes';
+import type pg from 'pg';
+import type { ExecutionRow } from '../db/execution-rows';
+import { insertLogs, type NewLog } from '../db/log-rows';
+import { eventRow, insertOutboxRows, type OutboxRow } from '../db/outbox-rows';
+import type { StepRow } from '../db/step-rows';
+import { withTransaction } from '../db/transaction';
+import type { EngineDeps } from './engine-deps';
+import { toExecutionJson } from './execution-json';
+
+/**
+ * One transaction of the engine and what it produces besides row changes: logs, outbox rows
+ * (events and step dispatches, written just before commit in one statement each) and the
+ * signals to send once it has committed.
+ */
+export interface Transition {
+  client: pg.PoolClient;
+  deps: EngineDeps;
+  outbox: OutboxRow[];
+  logs: NewLog[];
+  aborted: Set<string>;
+  finished: Set<string>;
+  timersToCancel: Map<string, string>;
+}
+
+/** Runs `work` as one transition: rows, logs and outbox commit together; signals go out after. */
+export async function runTransition<T>(deps: EngineDeps, work: (t: Transition) => Promise<T>): Promise<T> {
+  let transition: Transition | undefined;
+  const result = await withTransaction(deps.pool, async (client) => {
+    transition = { client, deps, outbox: [], logs: [], aborted: new Set(), finished: new Set(), timersToCancel: new Map() };
+    const value = await work(transition);
+    await insertLogs(client, transition.logs);
+    await insertOutboxRows(client, transition.outbox);
+    return value;
+  });
+  const t = transition!;
+  if (t.outbox.length > 0) deps.signals.outboxWritten();
+  if (t.aborted.size > 0) deps.signals.abort([...t.aborted]);
+  if (t.finished.size > 0) deps.signals.finished([...t.finished]);
+  for (const [executionId, tenantId] of t.timersToCancel) {
+    deps.timers.cancel({ tenantId, executionId }).catch((error: unknown) => deps.logger.warn({ err: error, execution_id: executionId }, 'timer cancel failed'));
+  }
+  return result;
+}
+
+export function emitExecution(t: Transition, execution: ExecutionRow): void {
+  t.outbox.push(
+    eventRow(t.deps.prefix, executionUpdatedEvent, execution.tenantId, { typename: 'Execution', id: execution.id }, {
+      ...toExecutionJson(execution),
+      parent_execution_id: execution.parentExecutionId,
+    }),
+  );
+}
+
+export function emitStep(t: Transition, tenantId: string, step: Pick<StepRow, 'id' | 'executionId' | 'nodeId' | 'attempt' | 'status' | 'error'>): void {
+  t.outbox.push(
+    eventRow(t.deps.prefix, stepUpdatedEvent, tenantId, { typename: 'ExecutionStep', id: step.id }, {
+      id: step.id,
+      execution_id: step.executionId,
+      node_id: step.nodeId,
+      attempt: step.attempt,
+      status: step.status,
+      error: step.error,
+    }),
+  );
+}
+
+/** Appends a log row and its event. */
+export function appendLog(
+  t: Transition,
+  tenantId: string,
+  log: { executionId: string; stepId: string | null; nodeId: string | null; level: LogLevel; message: string; data?: Record<string, unknown> | null; time?: Date },
+): void {
+  const row: NewLog = { id: randomUUID(), executionId: log.executionId, stepId: log.stepId, nodeId: log.nodeId, level: log.level, message: log.message, data: log.data ?? null, time: log.time ?? new Date() };
+  t.logs.push(row);
+  t.outbox.push(
+    eventRow(t.deps.prefix, logAppendedEvent, tenantId, { typename: 'ExecutionLog', id: row.id }, {
+      id: row.id,
+      execution_id: row.executionId,
+      step_id: row.stepId,
+      node_id: row.nodeId,
+      level: row.level,
+      message: row.message,
+      time: row.time.toISOString(),
+    }),
+  );
+}
+
+/** Queues a step's dispatch message (published by the outbox relay after commit). */
+export function dispatchStep(t: Transition, step: Pick<StepRow, 'id' | 'executionId'>, notBefore: Date | null = null): void {
+  const message: StepReadyMessage = { v: 1, id: randomUUID(), step_id: step.id, execution_id: step.executionId, not_before: notBefore?.toISOString() ?? null };
+  t.outbox.push({ subject: stepReadySubject(t.deps.prefix), payload: message });
+}

@@ -1,0 +1,68 @@
+import { executionAbortSubject, executionFinishedSubject } from '@conveyor/contracts';
+import type { Logger } from '@conveyor/service-runtime';
+import type { NatsConnection, Subscription } from 'nats';
+import type { AbortRegistry } from '../domain/abort-registry';
+import type { EngineSignals } from '../domain/engine-deps';
+import type { FinishWaiter } from '../domain/webhook-intake';
+import { getExecution } from '../db/execution-rows';
+import type pg from 'pg';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Signals over core NATS: stop reaches every replica's running executors; ends wake webhook waiters. */
+export function createEngineSignals(options: { nc: NatsConnection; prefix: string; wakeRelay: () => void }): EngineSignals {
+  return {
+    abort(executionIds) {
+      options.nc.publish(executionAbortSubject(options.prefix), encoder.encode(JSON.stringify({ execution_ids: executionIds })));
+    },
+    finished(executionIds) {
+      for (const id of executionIds) options.nc.publish(executionFinishedSubject(options.prefix, id));
+    },
+    outboxWritten: options.wakeRelay,
+  };
+}
+
+/** Every replica listens (no queue group) and aborts what it runs for a stopped execution. */
+export function listenForAborts(options: { nc: NatsConnection; prefix: string; aborts: AbortRegistry; logger: Logger }): Subscription {
+  return options.nc.subscribe(executionAbortSubject(options.prefix), {
+    callback: (err, msg) => {
+      if (err) return;
+      try {
+        const { execution_ids: ids } = JSON.parse(decoder.decode(msg.data)) as { execution_ids: string[] };
+        for (const id of ids) {
+          const aborted = options.aborts.abort(id);
+          if (aborted > 0) options.logger.info({ execution_id: id, aborted }, 'aborted running executors');
+        }
+      } catch (error) {
+        options.logger.warn({ err: error }, 'unreadable abort signal');
+      }
+    },
+  });
+}
+
+/**
+ * Waits for an execution's end signal. It subscribes first and then reads the row once, so an
+ * end that happened in between is not missed; a lost signal only costs the wait (the caller
+ * reads the row again at the end).
+ */
+export function createFinishWaiter(options: { nc: NatsConnection; prefix: string; pool: pg.Pool }): FinishWaiter {
+  return async (executionId, timeoutMs) => {
+    const sub = options.nc.subscribe(executionFinishedSubject(options.prefix, executionId), { max: 1 });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await options.nc.flush();
+      const now = await getExecution(options.pool, executionId, null);
+      if (!now || ['completed', 'failed', 'stopped'].includes(now.status)) return;
+      await Promise.race([
+        (async () => {
+          for await (const _ of sub) return;
+        })(),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      sub.unsubscribe();
+    }
+  };
+}

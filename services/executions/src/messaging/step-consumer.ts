@@ -1,0 +1,58 @@
+import { stepReadyMessage, stepReadySubject, streamName } from '@conveyor/contracts';
+import type { Logger } from '@conveyor/service-runtime';
+import type { JetStreamClient, JetStreamManager } from 'nats';
+import type { AbortRegistry } from '../domain/abort-registry';
+import type { EngineDeps } from '../domain/engine-deps';
+import { processStep } from '../domain/process-step';
+import { ensureDurableConsumer } from './ensure-consumer';
+import { startPullWorker, type PullWorker } from './pull-worker';
+
+const decoder = new TextDecoder();
+
+/** The step workers: one durable consumer of the STEPS stream shared by every replica. */
+export async function startStepConsumer(options: {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  deps: EngineDeps;
+  aborts: AbortRegistry;
+  concurrency: number;
+  ackWaitMs: number;
+  logger: Logger;
+}): Promise<PullWorker> {
+  const stream = streamName(options.deps.prefix, 'STEPS');
+  const durable = 'executions-steps';
+  await ensureDurableConsumer(options.jsm, {
+    stream,
+    durable,
+    filterSubject: stepReadySubject(options.deps.prefix),
+    ackWaitMs: options.ackWaitMs,
+    maxAckPending: 10_000,
+  });
+  return startPullWorker({
+    js: options.js,
+    stream,
+    durable,
+    concurrency: options.concurrency,
+    ackWaitMs: options.ackWaitMs,
+    logger: options.logger,
+    async handle(msg) {
+      let body: unknown;
+      try {
+        body = JSON.parse(decoder.decode(msg.data));
+      } catch {
+        body = null;
+      }
+      const parsed = stepReadyMessage.safeParse(body);
+      if (!parsed.success) {
+        options.logger.error({ subject: msg.subject }, 'unreadable step message dropped');
+        return 'ack';
+      }
+      const result = await processStep(options.deps, options.aborts, {
+        stepId: parsed.data.step_id,
+        notBefore: parsed.data.not_before,
+        redelivered: msg.info.redelivered,
+      });
+      return result.kind === 'later' ? { nakDelayMs: Math.min(result.delayMs, 60 * 60 * 1000) } : 'ack';
+    },
+  });
+}

@@ -1,0 +1,76 @@
+import { executionStartRequest, requestSubject, schemaVersionRequest } from '@conveyor/contracts';
+import { findNodeModule } from '@conveyor/nodes';
+import type { Logger } from '@conveyor/service-runtime';
+import type { JetStreamClient, NatsConnection } from 'nats';
+import type pg from 'pg';
+import { AbortRegistry } from './domain/abort-registry';
+import type { EngineDeps, SchemaSource, TimerService } from './domain/engine-deps';
+import { createExecutionService, type ExecutionService } from './domain/execution-service';
+import { createGraphStore } from './domain/graph-store';
+import { createEngineSignals, createFinishWaiter, listenForAborts } from './messaging/engine-signals';
+import { createSchedulerTimers } from './messaging/scheduler-timers';
+import { startSchemaDirectoryConsumer } from './messaging/schema-directory-consumer';
+import { createSchemasClient } from './messaging/schemas-client';
+import { serveStartRequests } from './messaging/serve-start-requests';
+import { startStepConsumer } from './messaging/step-consumer';
+import { startTimerConsumer } from './messaging/timer-consumer';
+
+export interface EngineOptions {
+  pool: pg.Pool;
+  nc: NatsConnection;
+  js: JetStreamClient;
+  prefix: string;
+  logger: Logger;
+  wakeRelay: () => void;
+  /** Steps one process runs at once. */
+  concurrency: number;
+  /** How long a step message may go unacknowledged before JetStream hands it to another worker. */
+  ackWaitMs: number;
+  /** Where schema versions come from; the schemas service over NATS unless given. */
+  schemas?: SchemaSource;
+  timers?: TimerService;
+}
+
+export interface Engine {
+  service: ExecutionService;
+  deps: EngineDeps;
+  /** Stops pulling work and waits for the steps in hand. */
+  stop(): Promise<void>;
+}
+
+/** Builds the engine's dependencies and starts its consumers and request handlers. */
+export async function startEngine(options: EngineOptions): Promise<Engine> {
+  const { nc, js, prefix, logger, pool } = options;
+  const jsm = await nc.jetstreamManager();
+  const deps: EngineDeps = {
+    pool,
+    prefix,
+    logger,
+    graphs: createGraphStore(pool),
+    findNodeModule,
+    schemas: options.schemas ?? createSchemasClient({ nc, subject: requestSubject(prefix, 'schemas', schemaVersionRequest.verb), pool }),
+    timers: options.timers ?? createSchedulerTimers({ nc, subject: (verb) => requestSubject(prefix, 'scheduler', verb) }),
+    signals: createEngineSignals({ nc, prefix, wakeRelay: options.wakeRelay }),
+    publish: async (subject, data) => {
+      nc.publish(`${prefix}.${subject}`, new TextEncoder().encode(JSON.stringify(data ?? null)));
+    },
+  };
+  const aborts = new AbortRegistry();
+  const service = createExecutionService(deps, createFinishWaiter({ nc, prefix, pool }));
+  const abortSub = listenForAborts({ nc, prefix, aborts, logger });
+  const startSub = serveStartRequests({ nc, subject: requestSubject(prefix, 'executions', executionStartRequest.verb), service, logger });
+  const workers = [
+    await startStepConsumer({ js, jsm, deps, aborts, concurrency: options.concurrency, ackWaitMs: options.ackWaitMs, logger }),
+    await startTimerConsumer({ js, jsm, deps, logger }),
+    await startSchemaDirectoryConsumer({ js, jsm, prefix, pool, logger }),
+  ];
+  return {
+    service,
+    deps,
+    async stop() {
+      startSub.unsubscribe();
+      await Promise.all(workers.map((w) => w.stop()));
+      abortSub.unsubscribe();
+    },
+  };
+}
