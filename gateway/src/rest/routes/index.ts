@@ -1,9 +1,11 @@
 import type { RestRoute } from '../route-table';
 import { nodeTypeRoutes } from './node-types';
 import { platformRoutes } from './platform';
+import { taskRoutes } from './tasks';
+import { triggerRoutes } from './triggers';
 
 /**
  * Every endpoint of the REST surface, one file per domain. Each entry runs one fixed operation
  * through the supergraph.
  */
-export const routes: RestRoute[] = [...platformRoutes, ...nodeTypeRoutes];
+export const routes: RestRoute[] = [...platformRoutes, ...nodeTypeRoutes, ...taskRoutes, ...triggerRoutes];

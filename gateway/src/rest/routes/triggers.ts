@@ -1,0 +1,211 @@
+import { taskLimits, triggerStatuses } from '@conveyor/contracts';
+import { z } from 'zod';
+import { defineRoute, type RestRoute } from '../route-table';
+
+/**
+ * Cron triggers of `002_*.txt` (`/api/v1/mvp/triggers/create`, `/manual/:pipeline_id`) plus
+ * list, get, enable, disable and delete. The pipeline id is a schema id. Concurrency policy:
+ * skip — an occurrence due while the previous run of the trigger still runs is skipped.
+ */
+
+const triggerFields = `id name pipelineId triggerType status enabled cronExpression timezone parameters nextRun lastRunAt lastRunId
+  skippedRuns concurrencyPolicy createdAt updatedAt`;
+
+interface TriggerData {
+  id: string;
+  name: string;
+  pipelineId: string;
+  triggerType: string;
+  status: (typeof triggerStatuses)[number];
+  enabled: boolean;
+  cronExpression: string;
+  timezone: string;
+  parameters: unknown;
+  nextRun: string | null;
+  lastRunAt: string | null;
+  lastRunId: string | null;
+  skippedRuns: number;
+  concurrencyPolicy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The documented fields first (`trigger_id … created_at`), then the rest of the trigger. */
+function triggerBody(t: TriggerData) {
+  return {
+    trigger_id: t.id,
+    name: t.name,
+    pipeline_id: t.pipelineId,
+    trigger_type: t.triggerType,
+    status: t.status,
+    next_run: t.nextRun,
+    created_at: t.createdAt,
+    config: { cron_expression: t.cronExpression, timezone: t.timezone },
+    enabled: t.enabled,
+    parameters: t.parameters,
+    concurrency_policy: t.concurrencyPolicy,
+    last_run_at: t.lastRunAt,
+    last_run_id: t.lastRunId,
+    skipped_runs: t.skippedRuns,
+    updated_at: t.updatedAt,
+  };
+}
+
+const triggerJson = z.object({
+  trigger_id: z.string(),
+  name: z.string(),
+  pipeline_id: z.string(),
+  trigger_type: z.literal('cron'),
+  status: z.enum(triggerStatuses),
+  next_run: z.string().nullable(),
+  created_at: z.string(),
+  config: z.object({ cron_expression: z.string(), timezone: z.string() }),
+  enabled: z.boolean(),
+  parameters: z.unknown(),
+  concurrency_policy: z.literal('skip'),
+  last_run_at: z.string().nullable(),
+  last_run_id: z.string().nullable(),
+  skipped_runs: z.number().int(),
+  updated_at: z.string(),
+});
+
+const jsonSize = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
+const parameters = z
+  .record(z.string(), z.unknown())
+  .refine((value) => jsonSize(value) <= taskLimits.payloadMaxBytes, `at most ${taskLimits.payloadMaxBytes} bytes as JSON`)
+  .optional();
+
+const createBody = z.object({
+  name: z.string().trim().min(1).max(200),
+  pipeline_id: z.string().min(1).max(200),
+  trigger_type: z.literal('cron').default('cron'),
+  config: z.object({
+    cron_expression: z.string().min(1).max(200),
+    timezone: z.string().min(1).max(64).optional(),
+  }),
+  parameters,
+  enabled: z.boolean().optional(),
+});
+
+const triggerParams = z.object({ trigger_id: z.string().regex(/^trigger_[0-9a-f]{32}$/, 'a trigger id') });
+const pipelineParams = z.object({ pipeline_id: z.string().min(1).max(200) });
+
+const integerQuery = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'an integer')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const trigger = (data: Record<string, unknown>, field: string) => triggerBody(data[field] as TriggerData);
+
+const byId = (operationId: string, mutation: string, summary: string, path: string) =>
+  defineRoute({
+    operationId,
+    method: 'POST',
+    path,
+    summary,
+    tag: 'triggers',
+    params: triggerParams,
+    operation: `mutation Trigger($id: ID!) { ${mutation}(id: $id) { ${triggerFields} } }`,
+    variables: ({ params }) => ({ id: params.trigger_id }),
+    status: 200,
+    respond: (data) => trigger(data, mutation),
+    response: triggerJson,
+  });
+
+export const triggerRoutes: RestRoute[] = [
+  defineRoute({
+    operationId: 'createTrigger',
+    method: 'POST',
+    path: '/api/v1/mvp/triggers/create',
+    summary: 'Create a cron trigger (standard 5-field cron, optional IANA config.timezone); skipped, not stacked, while its previous run runs',
+    tag: 'triggers',
+    body: createBody,
+    operation: `mutation CreateTrigger($input: CreateTriggerInput!) { createTrigger(input: $input) { ${triggerFields} } }`,
+    variables: ({ body }) => ({
+      input: {
+        name: body.name,
+        pipelineId: body.pipeline_id,
+        triggerType: body.trigger_type,
+        cronExpression: body.config.cron_expression,
+        timezone: body.config.timezone,
+        parameters: body.parameters,
+        enabled: body.enabled,
+      },
+    }),
+    status: 201,
+    respond: (data) => trigger(data, 'createTrigger'),
+    response: triggerJson,
+  }),
+  defineRoute({
+    operationId: 'runPipelineNow',
+    method: 'POST',
+    path: '/api/v1/mvp/triggers/manual/:pipeline_id',
+    summary: 'Start the pipeline (schema) now; run_id is the id of the schema.execute task (GET /api/v1/tasks/:id)',
+    tag: 'triggers',
+    params: pipelineParams,
+    body: z.object({ parameters }).optional(),
+    operation: `mutation RunPipeline($pipelineId: String!, $parameters: JSON) {
+      runPipeline(pipelineId: $pipelineId, parameters: $parameters) { runId pipelineId status startedAt }
+    }`,
+    variables: ({ params, body }) => ({ pipelineId: params.pipeline_id, parameters: body?.parameters }),
+    status: 202,
+    respond: (data) => {
+      const run = data.runPipeline as { runId: string; pipelineId: string; status: string; startedAt: string };
+      return { run_id: run.runId, pipeline_id: run.pipelineId, status: run.status, started_at: run.startedAt };
+    },
+    response: z.object({ run_id: z.string(), pipeline_id: z.string(), status: z.literal('triggered'), started_at: z.string() }),
+  }),
+  defineRoute({
+    operationId: 'listTriggers',
+    method: 'GET',
+    path: '/api/v1/mvp/triggers',
+    summary: 'Cron triggers, newest first',
+    tag: 'triggers',
+    query: z
+      .object({
+        pipeline_id: z.string().min(1).max(200).optional(),
+        limit: integerQuery(1, taskLimits.listLimitMax).optional(),
+        offset: integerQuery(0, 1_000_000_000).optional(),
+      })
+      .loose(),
+    operation: `query Triggers($pipelineId: String, $limit: Int, $offset: Int) {
+      triggers(pipelineId: $pipelineId, limit: $limit, offset: $offset) { total limit offset items { ${triggerFields} } }
+    }`,
+    variables: ({ query }) => ({ pipelineId: query.pipeline_id, limit: query.limit, offset: query.offset }),
+    status: 200,
+    respond: (data) => {
+      const page = data.triggers as { items: TriggerData[]; total: number; limit: number; offset: number };
+      return { items: page.items.map(triggerBody), total: page.total, limit: page.limit, offset: page.offset };
+    },
+    response: z.object({ items: z.array(triggerJson), total: z.number().int(), limit: z.number().int(), offset: z.number().int() }),
+  }),
+  defineRoute({
+    operationId: 'getTrigger',
+    method: 'GET',
+    path: '/api/v1/mvp/triggers/:trigger_id',
+    summary: 'One cron trigger',
+    tag: 'triggers',
+    params: triggerParams,
+    operation: `query Trigger($id: ID!) { trigger(id: $id) { ${triggerFields} } }`,
+    variables: ({ params }) => ({ id: params.trigger_id }),
+    status: 200,
+    respond: (data) => trigger(data, 'trigger'),
+    response: triggerJson,
+  }),
+  byId('enableTrigger', 'enableTrigger', 'Enable a trigger; next_run is computed from now', '/api/v1/mvp/triggers/:trigger_id/enable'),
+  byId('disableTrigger', 'disableTrigger', 'Disable a trigger; next_run becomes null', '/api/v1/mvp/triggers/:trigger_id/disable'),
+  defineRoute({
+    operationId: 'deleteTrigger',
+    method: 'DELETE',
+    path: '/api/v1/mvp/triggers/:trigger_id',
+    summary: 'Delete a trigger (runs already started are not affected)',
+    tag: 'triggers',
+    params: triggerParams,
+    operation: `mutation DeleteTrigger($id: ID!) { deleteTrigger(id: $id) { id } }`,
+    variables: ({ params }) => ({ id: params.trigger_id }),
+    status: 204,
+    respond: () => undefined,
+  }),
+];
