@@ -38,19 +38,31 @@ export function registerRestRoutes(app: FastifyInstance, routes: RestRoute[], ru
         logger: request.log as Logger,
         authorization: request.headers.authorization,
       });
-      return { body: route.respond(data, input as never), headers: route.responseHeaders?.(data) };
+      return { body: route.respond(data, input as never), headers: route.responseHeaders?.(data), status: route.statusOf?.(data) ?? route.status };
     };
-    for (const url of servedPaths(route)) {
-      app.route({
-        method: route.method,
-        url,
-        handler: async (request, reply) => {
-          const { body, headers } = await handler(request);
-          if (headers) reply.headers(headers);
-          reply.code(route.status);
-          return body === undefined ? reply.send() : body;
-        },
-      });
+    const registerOn = (target: FastifyInstance) => {
+      for (const url of servedPaths(route)) {
+        target.route({
+          method: route.method,
+          url,
+          handler: async (request, reply) => {
+            const { body, headers, status } = await handler(request);
+            if (headers) reply.headers(headers);
+            reply.code(status);
+            return body === undefined ? reply.send() : body;
+          },
+        });
+      }
+    };
+    if (!route.rawBody) {
+      registerOn(app);
+      continue;
     }
+    // Raw-body routes live in their own encapsulated context, whose only parser keeps the bytes as a string.
+    app.register(async (child) => {
+      child.removeAllContentTypeParsers();
+      child.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+      registerOn(child);
+    });
   }
 }

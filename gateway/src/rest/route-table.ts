@@ -31,6 +31,13 @@ export interface RestRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   status: number;
   /** Shapes the operation's `data` into the documented body; `undefined` sends no body (204). */
   respond: (data: Record<string, unknown>, input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>) => unknown;
+  /** The status when it depends on the data (a webhook answers 200 once finished, else 202); `status` otherwise. */
+  statusOf?: (data: Record<string, unknown>) => number;
+  /**
+   * The body reaches `variables` as the raw string, whatever its content type (no JSON parsing):
+   * for webhooks, whose signature is computed over the exact bytes sent.
+   */
+  rawBody?: boolean;
   /** Response headers derived from the data (an `ETag`), if any. */
   responseHeaders?: (data: Record<string, unknown>) => Record<string, string>;
   /** The documented success body, for the OpenAPI document. */

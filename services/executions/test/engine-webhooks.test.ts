@@ -51,9 +51,9 @@ describe('webhook intake', () => {
     const body = '{"order":{"id":2}}';
     await expect(h.service.webhook({ schemaId, rawBody: body, headers: json })).rejects.toMatchObject({ code: 'AUTH_FAILED', status: 401 });
     await expect(
-      h.service.webhook({ schemaId, rawBody: body, headers: { ...json, 'x-conveyor-signature': signWebhookBody('wrong', body) } }),
+      h.service.webhook({ schemaId, rawBody: body, headers: { ...json, 'x-webhook-signature': signWebhookBody('wrong', body) } }),
     ).rejects.toMatchObject({ code: 'AUTH_FAILED' });
-    const ok = await h.service.webhook({ schemaId, rawBody: body, headers: { ...json, 'x-conveyor-signature': signWebhookBody('whsec_test', body) }, waitMs: 10_000 });
+    const ok = await h.service.webhook({ schemaId, rawBody: body, headers: { ...json, 'x-webhook-signature': signWebhookBody('whsec_test', body) }, waitMs: 10_000 });
     expect(ok.execution.status).toBe('completed');
     expect(ok.execution.triggerInfo).toEqual({ headers: { 'content-type': 'application/json' } });
   });

@@ -57,8 +57,11 @@ export async function findExecutionByIdempotencyKey(client: Queryable, tenantId:
   return rows[0] ?? null;
 }
 
-/** Reads an execution; `tenantId` null reads across tenants (engine-internal use only). */
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Reads an execution; `tenantId` null reads across tenants (engine-internal use only). A malformed id finds nothing. */
 export async function getExecution(client: Queryable, id: string, tenantId: string | null): Promise<ExecutionRow | null> {
+  if (!uuidPattern.test(id)) return null;
   const { rows } = await client.query<ExecutionRow>(
     `select ${executionColumns} from executions where id = $1 and ($2::text is null or tenant_id = $2)`,
     [id, tenantId],
@@ -68,6 +71,7 @@ export async function getExecution(client: Queryable, id: string, tenantId: stri
 
 /** Locks the execution row: every transition of one execution is serialised on it. */
 export async function lockExecution(client: Queryable, id: string): Promise<ExecutionRow | null> {
+  if (!uuidPattern.test(id)) return null;
   const { rows } = await client.query<ExecutionRow>(`select ${executionColumns} from executions where id = $1 for update`, [id]);
   return rows[0] ?? null;
 }

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** The header a webhook caller signs with: `sha256=<hex HMAC-SHA256 of the raw body with the schema's secret>`. */
-export const signatureHeader = 'x-conveyor-signature';
+export const signatureHeader = 'x-webhook-signature';
 
 export function signWebhookBody(secret: string, rawBody: string): string {
   return `sha256=${createHmac('sha256', secret).update(rawBody, 'utf8').digest('hex')}`;

@@ -1,14 +1,10 @@
+import { requireIdentity, requirePermission, type Permission } from '@conveyor/identity';
 import type { RequestContext } from '@conveyor/service-runtime';
-import { AuthError } from '@conveyor/errors';
-
-/** Roles allowed to start and control executions (every role may read). */
-export const operatorRoles = ['engineer', 'architect', 'admin'] as const;
 
 /**
- * The tenant of the verified caller. Until `@conveyor/identity` lands this refuses every call;
- * see the auth issue.
+ * The tenant of the verified caller, who must hold `permission` (`workflow:read` to read,
+ * `workflow:run` to start and control executions). Every query of the engine is scoped by it.
  */
-export function callerTenant(context: RequestContext, _roles?: readonly string[]): string {
-  void context;
-  throw new AuthError('AUTH_FAILED', 'authentication is not wired yet');
+export function callerTenant(context: RequestContext, permission: Permission = 'workflow:read'): string {
+  return requirePermission(requireIdentity(context), permission).tenantId;
 }

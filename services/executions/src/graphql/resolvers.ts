@@ -4,7 +4,7 @@ import type { LogRow } from '../db/log-rows';
 import type { StepRow } from '../db/step-rows';
 import type { ExecutionService } from '../domain/execution-service';
 import { given, listExecutionsArgs, logsArgs, parseArgs, startArgs, stepsArgs, webhookArgs } from './args';
-import { callerTenant, operatorRoles } from './caller';
+import { callerTenant } from './caller';
 import { jsonScalar } from './json-scalar';
 
 const iso = (value: Date | null) => (value ? new Date(value).toISOString() : null);
@@ -25,14 +25,14 @@ export function createResolvers(deps: { status: StatusService; executions: Execu
     },
     Mutation: {
       startExecution: (_: unknown, args: unknown, context: RequestContext) => {
-        const tenantId = callerTenant(context, operatorRoles);
+        const tenantId = callerTenant(context, 'workflow:run');
         const a = parseArgs(startArgs, args);
         return executions.start(tenantId, { schemaId: a.schemaId, input: a.input ?? null, startStep: given(a.startStep), idempotencyKey: given(a.idempotencyKey) });
       },
-      pauseExecution: (_: unknown, args: { id: string }, context: RequestContext) => executions.pause(callerTenant(context, operatorRoles), args.id),
+      pauseExecution: (_: unknown, args: { id: string }, context: RequestContext) => executions.pause(callerTenant(context, 'workflow:run'), args.id),
       resumeExecution: (_: unknown, args: { id: string; payload?: unknown }, context: RequestContext) =>
-        executions.resume(callerTenant(context, operatorRoles), args.id, args.payload ?? undefined),
-      stopExecution: (_: unknown, args: { id: string }, context: RequestContext) => executions.stop(callerTenant(context, operatorRoles), args.id),
+        executions.resume(callerTenant(context, 'workflow:run'), args.id, args.payload ?? undefined),
+      stopExecution: (_: unknown, args: { id: string }, context: RequestContext) => executions.stop(callerTenant(context, 'workflow:run'), args.id),
       // Unauthenticated by design: the schema's webhook secret signs the body (see docs/engine.md).
       triggerWebhook: (_: unknown, args: unknown) => {
         const a = parseArgs(webhookArgs, args);
