@@ -29,6 +29,8 @@ export interface EngineOptions {
   /** Where schema versions come from; the schemas service over NATS unless given. */
   schemas?: SchemaSource;
   timers?: TimerService;
+  /** Whether this process runs steps (default true); false leaves the work to other replicas. */
+  runSteps?: boolean;
 }
 
 export interface Engine {
@@ -60,7 +62,9 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const abortSub = listenForAborts({ nc, prefix, aborts, logger });
   const startSub = serveStartRequests({ nc, subject: requestSubject(prefix, 'executions', executionStartRequest.verb), service, logger });
   const workers = [
-    await startStepConsumer({ js, jsm, deps, aborts, concurrency: options.concurrency, ackWaitMs: options.ackWaitMs, logger }),
+    ...(options.runSteps === false
+      ? []
+      : [await startStepConsumer({ js, jsm, deps, aborts, concurrency: options.concurrency, ackWaitMs: options.ackWaitMs, logger })]),
     await startTimerConsumer({ js, jsm, deps, logger }),
     await startSchemaDirectoryConsumer({ js, jsm, prefix, pool, logger }),
   ];

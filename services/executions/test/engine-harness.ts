@@ -20,7 +20,7 @@ export interface TestSchema {
  * of definitions held by the test (the schemas service's NATS contract is exercised by the
  * gateway tests); timers use the real scheduler when one is given.
  */
-export async function startEngineHarness(label: string, options: { timers?: TimerService; concurrency?: number; ackWaitMs?: number } = {}) {
+export async function startEngineHarness(label: string, options: { timers?: TimerService; concurrency?: number; ackWaitMs?: number; runSteps?: boolean } = {}) {
   const db = await createTestDatabase(label);
   await migrateServices(db.url, ['executions']);
   const prefix = uniqueName(label);
@@ -60,6 +60,7 @@ export async function startEngineHarness(label: string, options: { timers?: Time
     ackWaitMs: options.ackWaitMs ?? 5_000,
     schemas,
     timers,
+    runSteps: options.runSteps ?? true,
   });
 
   return {
