@@ -1,0 +1,15 @@
+import { jwksRequest, requestSubject } from '@conveyor/contracts';
+import { serveRequests, type Logger, type ServiceRuntime } from '@conveyor/service-runtime';
+import type { SigningKeys } from '../domain/signing-keys';
+
+/** Answers `<prefix>.auth.jwks` for every verifier of the platform (queue group: one replica answers). */
+export function serveJwks(deps: { nc: ServiceRuntime<never>['nc']; prefix: string; keys: SigningKeys; logger: Logger }): ReturnType<typeof serveRequests> {
+  return serveRequests({
+    nc: deps.nc,
+    subject: requestSubject(deps.prefix, 'auth', jwksRequest.verb),
+    queue: 'auth',
+    contract: jwksRequest,
+    logger: deps.logger,
+    handle: async () => ({ keys: await deps.keys.publicKeys() }),
+  });
+}
