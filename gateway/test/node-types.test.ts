@@ -1,7 +1,7 @@
 import { nodeTypesRequest, requestSubject } from '@conveyor/contracts';
 import { nodeDescriptors } from '@conveyor/nodes';
 import { requestOverNats } from '@conveyor/service-runtime';
-import { connectTestNats } from '@conveyor/testing';
+import { connectTestNats, createTestUser, type TestUser } from '@conveyor/testing';
 import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDefinitionsPlatform, type DefinitionsPlatform } from '../../services/schemas/test/definitions-platform';
@@ -9,10 +9,12 @@ import { startDefinitionsPlatform, type DefinitionsPlatform } from '../../servic
 /** The node-type catalog through the real catalog and gateway processes, over REST, GraphQL and NATS. */
 let platform: DefinitionsPlatform;
 let nc: NatsConnection;
+let analyst: TestUser;
 
 beforeAll(async () => {
-  platform = await startDefinitionsPlatform('node_types', ['catalog']);
+  platform = await startDefinitionsPlatform('node_types', ['auth', 'catalog']);
   nc = await connectTestNats();
+  analyst = await createTestUser(platform.gatewayUrl, 'analyst', 'node-types');
 });
 
 afterAll(async () => {
@@ -20,7 +22,7 @@ afterAll(async () => {
   await platform?.destroy();
 });
 
-const get = (path: string) => fetch(`${platform.gatewayUrl}${path}`);
+const get = (path: string) => fetch(`${platform.gatewayUrl}${path}`, { headers: { authorization: analyst.authorization } });
 
 describe('GET /api/node-types', () => {
   it('lists every node type with its descriptor in snake_case', async () => {
@@ -57,6 +59,16 @@ describe('GET /api/node-types', () => {
   });
 });
 
+describe('authentication', () => {
+  it('answers 401 in the envelope without a token, and with a forged one', async () => {
+    const anonymous = await fetch(`${platform.gatewayUrl}/api/node-types`);
+    expect(anonymous.status).toBe(401);
+    expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe('AUTH_FAILED');
+    const forged = await fetch(`${platform.gatewayUrl}/api/node-types/noop`, { headers: { authorization: 'Bearer not.a.token' } });
+    expect(forged.status).toBe(401);
+  });
+});
+
 describe('GET /api/node-types/:type', () => {
   it('describes one type', async () => {
     const response = await get('/api/node-types/http.request');
@@ -79,7 +91,7 @@ describe('GraphQL and NATS', () => {
   it('serves nodeTypes(category) and nodeType(type) through the supergraph', async () => {
     const response = await fetch(`${platform.gatewayUrl}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: analyst.authorization },
       body: JSON.stringify({ query: '{ nodeTypes(category: flow) { type } nodeType(type: "switch") { outputs portsFromConfig retry { attempts } } }' }),
     });
     const body = (await response.json()) as { data: { nodeTypes: Array<{ type: string }>; nodeType: Record<string, unknown> } };
