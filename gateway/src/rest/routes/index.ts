@@ -2,6 +2,7 @@ import type { RestRoute } from '../route-table';
 import { executionRoutes } from './executions';
 import { nodeTypeRoutes } from './node-types';
 import { platformRoutes } from './platform';
+import { schemasRoutes } from './schemas';
 import { taskRoutes } from './tasks';
 import { triggerRoutes } from './triggers';
 import { webhookRoutes } from './webhooks';
@@ -10,4 +11,4 @@ import { webhookRoutes } from './webhooks';
  * Every endpoint of the REST surface, one file per domain. Each entry runs one fixed operation
  * through the supergraph.
  */
-export const routes: RestRoute[] = [...platformRoutes, ...nodeTypeRoutes, ...taskRoutes, ...triggerRoutes, ...executionRoutes, ...webhookRoutes];
+export const routes: RestRoute[] = [...platformRoutes, ...nodeTypeRoutes, ...schemasRoutes, ...taskRoutes, ...triggerRoutes, ...executionRoutes, ...webhookRoutes];

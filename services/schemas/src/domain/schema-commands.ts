@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { schemaCreatedEvent, schemaDeletedEvent, schemaUpdatedEvent } from '@conveyor/contracts';
 import { ConflictError, DuplicateError, NotFoundError, ValidationError } from '@conveyor/errors';
 import { appendEvent } from '@conveyor/service-runtime';
@@ -11,6 +12,7 @@ import { isUuid, toSchemaView, toWebhookSecretView, type Actor, type SchemaRow, 
 import { validateSchemaInput, type SchemaFieldsInput } from './validate-schema-input';
 import { generateWebhookSecret } from './webhook-secret';
 
+const maxUnconditionedAttempts = 20;
 const entityOf = (id: string) => ({ typename: 'Schema', id });
 const eventDataOf = (row: SchemaRow) => ({ id: row.id, name: row.name, status: row.status, version: row.version, updated_at: row.updatedAt.toISOString() });
 const liveSchema = (actor: Actor, id: string) => and(eq(schemas.id, id), eq(schemas.tenantId, actor.tenantId), isNull(schemas.deletedAt));
@@ -75,7 +77,8 @@ export async function updateSchema(deps: SchemaDeps, actor: Actor, id: string, i
       edges: fields.definition?.edges ?? current.edges,
     };
     assertTransition(current.status, next.status);
-    const changed = (Object.keys(next) as Array<keyof typeof next>).filter((field) => JSON.stringify(next[field]) !== JSON.stringify(current[field]));
+    // Structural comparison: jsonb hands keys back in its own order.
+    const changed = (Object.keys(next) as Array<keyof typeof next>).filter((field) => !isDeepStrictEqual(next[field], current[field]));
     if (changed.length === 0) return toSchemaView(current);
     try {
       const row = await deps.db.transaction(async (tx) => {
@@ -103,8 +106,9 @@ export async function updateSchema(deps: SchemaDeps, actor: Actor, id: string, i
       if (isUniqueViolation(error, 'schemas_tenant_live_name_idx')) throw duplicateName(next.name, error);
       throw error;
     }
-    // Another update won the race between our read and our write.
-    if (expectedVersion !== undefined || attempt >= 2) {
+    // Another update won the race between our read and our write. Each round has a winner, so
+    // unconditioned racers all get through; the bound only stops a pathological livelock.
+    if (expectedVersion !== undefined || attempt >= maxUnconditionedAttempts - 1) {
       const latest = await readLive(deps, actor, id);
       throw staleVersion(expectedVersion ?? current.version, latest.version);
     }
