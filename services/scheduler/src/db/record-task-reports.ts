@@ -14,7 +14,10 @@ export interface TaskReport {
  * Applies many handler reports in one statement. A report counts only for the current attempt
  * of a `processing` task, so a late or repeated report (a redelivered message, an attempt that
  * already timed out) changes nothing: a task is completed at most once.
- * Rows are locked in id order first, so two replicas applying overlapping batches cannot deadlock.
+ * Rows are locked in id order first, in a statement of their own: so two replicas applying
+ * overlapping batches cannot deadlock, and a report that overtakes the commit of its own claim
+ * (the dispatcher publishes before it commits) waits for that commit and then, in the next
+ * statement's fresh snapshot, sees the claimed attempt instead of being refused.
  */
 export async function recordTaskReports(
   client: Pick<pg.PoolClient, 'query'>,
@@ -23,12 +26,10 @@ export async function recordTaskReports(
   reportTimeoutMs: number,
 ): Promise<Task[]> {
   if (reports.length === 0) return [];
+  await client.query('select id from scheduler.tasks where id = any($1::bigint[]) order by id for update', [reports.map((r) => r.taskId)]);
   const { rows } = await client.query<TaskRow>(
     `with r as (
        select * from unnest($1::bigint[], $2::int[], $3::text[], $4::text[]) as r(id, attempt, outcome, error)
-     ), locked as (
-       select t.id from scheduler.tasks t join r on r.id = t.id and r.attempt = t.attempts
-       where t.status = 'processing' order by t.id for update of t
      )
      update scheduler.tasks t set
        status = case
@@ -43,8 +44,8 @@ export async function recordTaskReports(
        last_error = case when r.outcome = 'failed' then coalesce(r.error, 'the handler reported a failure') else t.last_error end,
        completed_at = case when r.outcome = 'completed' then clock_timestamp() else t.completed_at end,
        updated_at = clock_timestamp()
-     from r, locked
-     where t.id = r.id and r.attempt = t.attempts and locked.id = t.id
+     from r
+     where t.id = r.id and r.attempt = t.attempts and t.status = 'processing'
      returning ${taskColumnsOf('t')}`,
     [
       reports.map((r) => r.taskId),
