@@ -7,6 +7,7 @@ import { AbortRegistry } from './domain/abort-registry';
 import type { EngineDeps, SchemaSource, TimerService } from './domain/engine-deps';
 import { createExecutionService, type ExecutionService } from './domain/execution-service';
 import { createGraphStore } from './domain/graph-store';
+import { sweepStuckSteps } from './domain/sweep-stuck-steps';
 import { createEngineSignals, createFinishWaiter, listenForAborts } from './messaging/engine-signals';
 import { createSchedulerTimers } from './messaging/scheduler-timers';
 import { startSchemaDirectoryConsumer } from './messaging/schema-directory-consumer';
@@ -31,6 +32,8 @@ export interface EngineOptions {
   timers?: TimerService;
   /** Whether this process runs steps (default true); false leaves the work to other replicas. */
   runSteps?: boolean;
+  /** A ready step pending this long gets its dispatch re-sent (it may have been lost in a crash). */
+  sweepAfterMs?: number;
 }
 
 export interface Engine {
@@ -52,7 +55,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     findNodeModule,
     schemas: options.schemas ?? createSchemasClient({ nc, subject: requestSubject(prefix, 'schemas', schemaVersionRequest.verb), pool }),
     timers: options.timers ?? createSchedulerTimers({ nc, subject: (verb) => requestSubject(prefix, 'scheduler', verb) }),
-    signals: createEngineSignals({ nc, prefix, wakeRelay: options.wakeRelay }),
+    signals: createEngineSignals({ nc, prefix, wakeRelay: options.wakeRelay, logger }),
     publish: async (subject, data) => {
       nc.publish(`${prefix}.${subject}`, new TextEncoder().encode(JSON.stringify(data ?? null)));
     },
@@ -68,10 +71,20 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     await startTimerConsumer({ js, jsm, deps, logger }),
     await startSchemaDirectoryConsumer({ js, jsm, prefix, pool, logger }),
   ];
+  const sweepAfterMs = options.sweepAfterMs ?? 15_000;
+  let sweeping: Promise<unknown> = Promise.resolve();
+  const sweeper = setInterval(() => {
+    sweeping = sweepStuckSteps(deps, sweepAfterMs)
+      .then((resent) => resent > 0 && logger.info({ resent }, 're-sent the dispatch of stuck steps'))
+      .catch((error: unknown) => logger.warn({ err: error }, 'sweep failed'));
+  }, Math.max(1_000, Math.floor(sweepAfterMs / 3)));
+  sweeper.unref();
   return {
     service,
     deps,
     async stop() {
+      clearInterval(sweeper);
+      await sweeping;
       startSub.unsubscribe();
       await Promise.all(workers.map((w) => w.stop()));
       abortSub.unsubscribe();

@@ -1,10 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AbortRegistry } from '../src/domain/abort-registry';
+import { processStep } from '../src/domain/process-step';
 import { startEngineHarness, type EngineHarness } from './engine-harness';
 
 let h: EngineHarness;
 
 beforeAll(async () => {
-  h = await startEngineHarness('engine_flow');
+  h = await startEngineHarness('engine_flow', { sweepAfterMs: 1_000 });
 });
 
 afterAll(async () => {
@@ -164,5 +167,54 @@ describe('engine: start → steps → completed', () => {
     expect(listed.total).toBe(1);
     expect((await h.service.list(h.tenantId, { schemaId, status: 'failed', limit: 10, offset: 0 })).total).toBe(0);
     await expect(h.service.start(h.tenantId, { schemaId: 'unknown' })).rejects.toMatchObject({ code: 'RESOURCE_NOT_FOUND' });
+  });
+
+  it('re-sends a dispatch lost between commit and publish (the sweeper), and the execution completes', async () => {
+    const schemaId = h.addSchema({
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        { id: 'inc', type: 'transform', config: { expression: 'n + 1' } },
+      ],
+      edges: [{ source: 'start', target: 'inc' }],
+    });
+    const first = await h.service.start(h.tenantId, { schemaId, input: { n: 1 } });
+    await h.waitForStatus(first.id);
+    // An execution whose first step was committed but never published, as after a crash.
+    const lost = randomUUID();
+    await h.pool.query(
+      `insert into executions (id, tenant_id, schema_id, schema_version, graph_key, status, trigger, start_step, input)
+       select $1, tenant_id, schema_id, schema_version, graph_key, 'running', 'manual', start_step, '{"n": 41}' from executions where id = $2`,
+      [lost, first.id],
+    );
+    await h.pool.query(
+      `insert into steps (id, execution_id, node_id, node_type, status, ready, dispatched, input, created_at)
+       values ($1, $2, 'start', 'trigger.manual', 'pending', true, true, '{"n": 41}', now() - interval '1 minute')`,
+      [randomUUID(), lost],
+    );
+    const done = await h.waitForStatus(lost);
+    expect(done.status).toBe('completed');
+    expect(done.output).toBe(42);
+  });
+
+  it('a redelivered message of a finished step is a no-op', async () => {
+    const schemaId = h.addSchema({
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        { id: 'say', type: 'log', config: { message: 'once' } },
+      ],
+      edges: [{ source: 'start', target: 'say' }],
+    });
+    const { id } = await h.service.start(h.tenantId, { schemaId, input: {} });
+    await h.waitForStatus(id);
+    const before = await h.stepsOf(id);
+    const logsBefore = (await h.service.logs(h.tenantId, id, { limit: 100, offset: 0 })).total;
+    for (const step of before) {
+      for (const redelivered of [false, true]) {
+        expect(await processStep(h.engine.deps, new AbortRegistry(), { stepId: step.id, notBefore: null, redelivered })).toEqual({ kind: 'done', ran: false });
+      }
+    }
+    expect(await h.stepsOf(id)).toEqual(before);
+    expect((await h.service.logs(h.tenantId, id, { limit: 100, offset: 0 })).total).toBe(logsBefore);
+    expect((await h.service.get(h.tenantId, id)).status).toBe('completed');
   });
 });

@@ -20,7 +20,7 @@ export interface TestSchema {
  * of definitions held by the test (the schemas service's NATS contract is exercised by the
  * gateway tests); timers use the real scheduler when one is given.
  */
-export async function startEngineHarness(label: string, options: { timers?: TimerService; concurrency?: number; ackWaitMs?: number; runSteps?: boolean } = {}) {
+export async function startEngineHarness(label: string, options: { timers?: TimerService; concurrency?: number; ackWaitMs?: number; runSteps?: boolean; sweepAfterMs?: number } = {}) {
   const db = await createTestDatabase(label);
   await migrateServices(db.url, ['executions']);
   const prefix = uniqueName(label);
@@ -61,6 +61,7 @@ export async function startEngineHarness(label: string, options: { timers?: Time
     schemas,
     timers,
     runSteps: options.runSteps ?? true,
+    sweepAfterMs: options.sweepAfterMs ?? 3_000,
   });
 
   return {

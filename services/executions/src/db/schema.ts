@@ -90,6 +90,8 @@ export const steps = executionsSchema.table(
     uniqueIndex('steps_activation_attempt_idx').on(t.executionId, t.nodeId, t.activation, t.attempt),
     index('steps_execution_seq_idx').on(t.executionId, t.seq),
     index('steps_open_idx').on(t.executionId).where(sql`status in ('pending', 'running')`),
+    /** The sweeper's scan: pending steps by age. */
+    index('steps_pending_age_idx').on(t.createdAt).where(sql`status = 'pending'`),
   ],
 );
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ExecutionRow } from '../db/execution-rows';
-import { recordIncomingEdge, settleJoinedStep } from '../db/step-rows';
+import { insertStep, recordIncomingEdge, settleJoinedStep } from '../db/step-rows';
 import { edgeTaken, relevantIncoming, type CompiledGraph } from './graph';
 import { dispatchStep, emitStep, type Transition } from './transition';
 
@@ -31,7 +31,33 @@ export async function advanceFrom(
     if (!target) continue;
     const isTaken = !outcome.dead && edgeTaken(edge, outcome.ports);
     if (isTaken) taken += 1;
-    const decision: EdgeDecision = isTaken ? { taken: true, from: nodeId, output: (outcome as { output: unknown }).output } : { taken: false, from: nodeId };
+    const output = isTaken ? (outcome as { output: unknown }).output : undefined;
+    const required = relevantIncoming(graph, target.id, execution.startStep);
+    const dispatch = execution.status === 'running';
+    if (required.length === 1) {
+      // No join: the target is decided by this edge alone, one insert (the common case).
+      const step = await insertStep(t.client, {
+        id: randomUUID(),
+        executionId: execution.id,
+        nodeId: target.id,
+        nodeType: target.type,
+        activation: 1,
+        attempt: 1,
+        status: isTaken ? 'pending' : 'skipped',
+        ready: isTaken,
+        dispatched: isTaken && dispatch,
+        input: isTaken ? output : null,
+        notBefore: null,
+      });
+      if (!isTaken) {
+        emitStep(t, execution.tenantId, step);
+        await advanceFrom(t, execution, graph, target.id, { dead: true });
+      } else if (dispatch) {
+        dispatchStep(t, step);
+      }
+      continue;
+    }
+    const decision: EdgeDecision = isTaken ? { taken: true, from: nodeId, output } : { taken: false, from: nodeId };
     const step = await recordIncomingEdge(t.client, {
       id: randomUUID(),
       executionId: execution.id,
@@ -41,7 +67,6 @@ export async function advanceFrom(
       value: decision,
     });
     if (step.status !== 'pending' || step.ready) continue;
-    const required = relevantIncoming(graph, target.id, execution.startStep);
     const decisions = step.joinState as Record<string, EdgeDecision>;
     if (!required.every((e) => decisions[e.key] !== undefined)) continue;
     const arrived = required.filter((e) => decisions[e.key]!.taken);
@@ -53,9 +78,7 @@ export async function advanceFrom(
     }
     // One arriving branch hands its output on as is; several arrive as an object keyed by source node.
     const input = arrived.length === 1 ? decisions[arrived[0]!.key]!.output : Object.fromEntries(arrived.map((e) => [e.from, decisions[e.key]!.output]));
-    const dispatch = execution.status === 'running';
     await settleJoinedStep(t.client, step.id, { status: 'pending', input, dispatched: dispatch });
-    emitStep(t, execution.tenantId, step);
     if (dispatch) dispatchStep(t, step);
   }
   return taken;

@@ -49,8 +49,9 @@ export async function applyStepOutcome(
     emitStep(t, tenantId, done);
     appendLog(t, tenantId, { ...at, level: 'info', message: 'step completed' });
     const taken = await advanceFrom(t, execution, graph, step.nodeId, { dead: false, ports: outcome.ports, output: outcome.output });
+    // A taken edge left an open successor, so the execution cannot be complete: no need to count.
     // The output of a step that led nowhere is the execution's output (the last such step wins).
-    await settleExecution(t, execution, { currentStep: step.nodeId, ...(taken === 0 ? { output: outcome.output } : {}) });
+    if (taken === 0) await settleExecution(t, execution, { currentStep: step.nodeId, output: outcome.output });
     return true;
   }
 
@@ -76,7 +77,6 @@ export async function applyStepOutcome(
       notBefore,
     });
     appendLog(t, tenantId, { ...at, level: 'warn', message: `step failed, retrying in ${delayMs} ms (attempt ${retry.attempt} of ${policy.attempts})`, data: { error: outcome.error } });
-    emitStep(t, tenantId, retry);
     if (dispatch) dispatchStep(t, retry, notBefore);
     return true;
   }
@@ -96,6 +96,6 @@ export async function settleExecution(
     await finishExecution(t, execution, { status: 'completed', error: null, currentStep: changes.currentStep, ...(changes.output !== undefined ? { output: changes.output } : {}) });
     return;
   }
-  const updated = await updateExecution(t.client, execution.id, changes);
-  emitExecution(t, updated);
+  // Only a status change is announced; where an execution is shows in its step and log events.
+  await updateExecution(t.client, execution.id, changes);
 }

@@ -1,3 +1,4 @@
+import type { StepReadyMessage } from '@conveyor/contracts';
 import type { NodeModule } from '@conveyor/nodes';
 import type { Logger } from '@conveyor/service-runtime';
 import type pg from 'pg';
@@ -29,8 +30,10 @@ export interface TimerService {
   cancel(input: { tenantId: string; executionId: string }): Promise<void>;
 }
 
-/** Fire-and-forget signals sent after a transaction commits. */
+/** What is sent after a transaction commits. */
 export interface EngineSignals {
+  /** Publishes ready steps to the STEPS stream; never throws (a lost dispatch is swept up later). */
+  dispatch(messages: StepReadyMessage[]): Promise<void>;
   /** Abort the running executors of these executions on every replica (stop, failure). */
   abort(executionIds: string[]): void;
   /** These executions reached a final status (wakes `?wait=` webhook calls). */

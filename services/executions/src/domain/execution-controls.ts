@@ -40,7 +40,7 @@ export async function resumeExecution(deps: EngineDeps, tenantId: string, id: st
     if (execution.status !== 'paused') throw refuse(execution, 'resume');
     const running = await updateExecution(t.client, id, { status: 'running' });
     emitExecution(t, running);
-    for (const step of await takeUndispatchedSteps(t.client, id)) dispatchStep(t, step, step.notBefore);
+    for (const step of await takeUndispatchedSteps(t.client, id)) dispatchStep(t, step, step.notBefore, true);
     const approval = await findWaitingStep(t.client, id, 'approval');
     if (approval) {
       const graph = await deps.graphs.get(running.graphKey);

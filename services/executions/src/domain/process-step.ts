@@ -96,7 +96,8 @@ export async function processStep(deps: EngineDeps, aborts: AbortRegistry, deliv
   const outcome = result;
   try {
     await runTransition(deps, async (t) => {
-      const execution = await lockExecution(t.client, step.executionId);
+      // An execution that is no longer running or paused has cancelled this step already.
+      const execution = await lockExecution(t.client, step.executionId, step.nodeId);
       if (!execution) throw new StaleClaim();
       const at = { executionId: step.executionId, stepId: step.id, nodeId: step.nodeId };
       appendLog(t, step.tenantId, { ...at, level: 'info', message: `step started (attempt ${step.attempt})`, time: step.startedAt ?? new Date() });

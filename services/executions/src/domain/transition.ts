@@ -1,16 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import {
-  executionUpdatedEvent,
-  logAppendedEvent,
-  stepReadySubject,
-  stepUpdatedEvent,
-  type StepReadyMessage,
-} from '@conveyor/contracts';
+import { executionUpdatedEvent, logAppendedEvent, stepUpdatedEvent, type StepReadyMessage } from '@conveyor/contracts';
 import type { LogLevel } from '@conveyor/nodes';
 import type pg from 'pg';
 import type { ExecutionRow } from '../db/execution-rows';
-import { insertLogs, type NewLog } from '../db/log-rows';
-import { eventRow, insertOutboxRows, type OutboxRow } from '../db/outbox-rows';
+import { type NewLog } from '../db/log-rows';
+import { insertLogsAndOutbox } from '../db/insert-logs-and-outbox';
+import { eventRow, type OutboxRow } from '../db/outbox-rows';
 import type { StepRow } from '../db/step-rows';
 import { withTransaction } from '../db/transaction';
 import type { EngineDeps } from './engine-deps';
@@ -26,6 +21,8 @@ export interface Transition {
   deps: EngineDeps;
   outbox: OutboxRow[];
   logs: NewLog[];
+  /** Ready steps to publish once committed. */
+  dispatches: StepReadyMessage[];
   aborted: Set<string>;
   finished: Set<string>;
   timersToCancel: Map<string, string>;
@@ -35,13 +32,13 @@ export interface Transition {
 export async function runTransition<T>(deps: EngineDeps, work: (t: Transition) => Promise<T>): Promise<T> {
   let transition: Transition | undefined;
   const result = await withTransaction(deps.pool, async (client) => {
-    transition = { client, deps, outbox: [], logs: [], aborted: new Set(), finished: new Set(), timersToCancel: new Map() };
+    transition = { client, deps, outbox: [], logs: [], dispatches: [], aborted: new Set(), finished: new Set(), timersToCancel: new Map() };
     const value = await work(transition);
-    await insertLogs(client, transition.logs);
-    await insertOutboxRows(client, transition.outbox);
+    await insertLogsAndOutbox(client, transition.logs, transition.outbox);
     return value;
   });
   const t = transition!;
+  if (t.dispatches.length > 0) await deps.signals.dispatch(t.dispatches);
   if (t.outbox.length > 0) deps.signals.outboxWritten();
   if (t.aborted.size > 0) deps.signals.abort([...t.aborted]);
   if (t.finished.size > 0) deps.signals.finished([...t.finished]);
@@ -94,8 +91,19 @@ export function appendLog(
   );
 }
 
-/** Queues a step's dispatch message (published by the outbox relay after commit). */
-export function dispatchStep(t: Transition, step: Pick<StepRow, 'id' | 'executionId'>, notBefore: Date | null = null): void {
-  const message: StepReadyMessage = { v: 1, id: randomUUID(), step_id: step.id, execution_id: step.executionId, not_before: notBefore?.toISOString() ?? null };
-  t.outbox.push({ subject: stepReadySubject(t.deps.prefix), payload: message });
+/**
+ * Queues a step's dispatch message, published right after commit (not through the outbox: the
+ * relay's poll-and-batch cycle would sit on every hop of every execution). A dispatch lost to a
+ * crash between commit and publish is re-sent by the sweeper (`sweepStuckSteps`), with the step
+ * id as `Nats-Msg-Id`, so JetStream drops it when the first one did arrive. `again` marks a
+ * re-dispatch (resume), which needs an id of its own.
+ */
+export function dispatchStep(t: Transition, step: Pick<StepRow, 'id' | 'executionId'>, notBefore: Date | null = null, again = false): void {
+  t.dispatches.push({
+    v: 1,
+    id: again ? `${step.id}.${randomUUID().slice(0, 8)}` : step.id,
+    step_id: step.id,
+    execution_id: step.executionId,
+    not_before: notBefore?.toISOString() ?? null,
+  });
 }

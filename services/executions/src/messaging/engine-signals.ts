@@ -1,4 +1,4 @@
-import { executionAbortSubject, executionFinishedSubject } from '@conveyor/contracts';
+import { executionAbortSubject, executionFinishedSubject, stepReadySubject } from '@conveyor/contracts';
 import type { Logger } from '@conveyor/service-runtime';
 import type { NatsConnection, Subscription } from 'nats';
 import type { AbortRegistry } from '../domain/abort-registry';
@@ -11,8 +11,15 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** Signals over core NATS: stop reaches every replica's running executors; ends wake webhook waiters. */
-export function createEngineSignals(options: { nc: NatsConnection; prefix: string; wakeRelay: () => void }): EngineSignals {
+export function createEngineSignals(options: { nc: NatsConnection; prefix: string; wakeRelay: () => void; logger: Logger }): EngineSignals {
+  const js = options.nc.jetstream();
+  const subject = stepReadySubject(options.prefix);
   return {
+    async dispatch(messages) {
+      const results = await Promise.allSettled(messages.map((m) => js.publish(subject, encoder.encode(JSON.stringify(m)), { msgID: m.id })));
+      const failed = results.filter((r) => r.status === 'rejected').length;
+      if (failed > 0) options.logger.warn({ failed, err: (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason }, 'step dispatch failed; the sweeper will re-send');
+    },
     abort(executionIds) {
       options.nc.publish(executionAbortSubject(options.prefix), encoder.encode(JSON.stringify({ execution_ids: executionIds })));
     },

@@ -1,0 +1,1 @@
+CREATE INDEX "steps_pending_age_idx" ON "executions"."steps" USING btree ("created_at") WHERE status = 'pending';
