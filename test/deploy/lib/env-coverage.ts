@@ -5,9 +5,8 @@
  * schema rejects. Used for compose services and for Kubernetes containers alike.
  */
 import { EnvError, parseEnv, serviceEnvShape } from '@conveyor/service-runtime';
-import type { z } from 'zod';
 import type { Problem } from './problems';
-import { embedsPassword, isSecretVariable, migrateEnvFile, migrateVariables, processes, type ProcessName } from './processes';
+import { embedsPassword, isSecretVariable, migrateEnvFile, migrateVariables, processes, type EnvShape, type ProcessName } from './processes';
 
 export interface ProvidedVariable {
   name: string;
@@ -37,10 +36,10 @@ export interface EnvironmentUnderCheck {
 
 const migrateShape = (() => {
   const shape = serviceEnvShape(0);
-  return Object.fromEntries(migrateVariables.map((name) => [name, shape[name]])) as z.ZodRawShape;
+  return Object.fromEntries(migrateVariables.map((name) => [name, shape[name]])) as EnvShape;
 })();
 
-function readerOf(process: ProcessName | 'migrate'): { shape: z.ZodRawShape; envFile: string; load: (source: Record<string, string>) => unknown } {
+function readerOf(process: ProcessName | 'migrate'): { shape: EnvShape; envFile: string; load: (source: Record<string, string>) => unknown } {
   if (process === 'migrate') return { shape: migrateShape, envFile: migrateEnvFile, load: (source) => parseEnv(migrateShape, source) };
   const spec = processes[process];
   return { shape: spec.envShape, envFile: spec.envFile, load: spec.loadEnv };

@@ -4,7 +4,7 @@
  * gateway/src/env.ts `gatewayEnvShape`). Helpers add variables to those shapes; the deploy checks
  * import them at test time, so compose and the manifests must follow.
  */
-import type { z } from 'zod';
+import type { parseEnv } from '@conveyor/service-runtime';
 import { gatewayEnvShape, loadGatewayEnv } from '../../../gateway/src/env';
 import { envShape as authEnvShape, loadEnv as loadAuthEnv } from '../../../services/auth/src/env';
 import { envShape as catalogEnvShape, loadEnv as loadCatalogEnv } from '../../../services/catalog/src/env';
@@ -12,13 +12,16 @@ import { envShape as executionsEnvShape, loadEnv as loadExecutionsEnv } from '..
 import { envShape as schedulerEnvShape, loadEnv as loadSchedulerEnv } from '../../../services/scheduler/src/env';
 import { envShape as schemasEnvShape, loadEnv as loadSchemasEnv } from '../../../services/schemas/src/env';
 
+/** A zod raw shape, as the processes' env.ts export it (zod itself is not a root dependency). */
+export type EnvShape = Parameters<typeof parseEnv>[0];
+
 export type ProcessName = 'gateway' | 'auth' | 'schemas' | 'executions' | 'scheduler' | 'catalog';
 
 export interface ProcessSpec {
   name: ProcessName;
   /** Where the shape is declared (named in failure messages). */
   envFile: string;
-  envShape: z.ZodRawShape;
+  envShape: EnvShape;
   /** The process's own loader: the shape plus its cross-variable rules (throws EnvError). */
   loadEnv: (source: Record<string, string | undefined>) => unknown;
 }
