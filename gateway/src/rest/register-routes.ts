@@ -36,7 +36,7 @@ export function registerRestRoutes(app: FastifyInstance, routes: RestRoute[], ru
       const data = await run(route.operation, route.variables(input as never), {
         requestId: request.id,
         logger: request.log as Logger,
-        authorization: request.headers.authorization,
+        authorization: route.forwardAuthorization === false ? undefined : request.headers.authorization,
       });
       return { body: route.respond(data, input as never), headers: route.responseHeaders?.(data), status: route.statusOf?.(data) ?? route.status };
     };

@@ -38,8 +38,15 @@ export interface RestRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
    * for webhooks, whose signature is computed over the exact bytes sent.
    */
   rawBody?: boolean;
-  /** Response headers derived from the data (an `ETag`), if any. */
-  responseHeaders?: (data: Record<string, unknown>) => Record<string, string>;
+  /** Response headers derived from the data (an `ETag`, a `Set-Cookie`), if any. */
+  responseHeaders?: (data: Record<string, unknown>) => Record<string, string | string[]>;
+  /**
+   * `false` for public operations (login, register, refresh): the caller's `Authorization`
+   * header is not forwarded, so a stale access token sent along cannot fail them.
+   */
+  forwardAuthorization?: boolean;
+  /** `false` when the `/api/v1` alias would collide with another documented route (the cookie-mode `/api/auth/*`). */
+  versionAlias?: boolean;
   /** The documented success body, for the OpenAPI document. */
   response?: z.ZodType;
 }
@@ -51,7 +58,7 @@ export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends 
 
 /** The path and its `/api/v1` alias, as the architecture asks of every route. */
 export function servedPaths(route: RestRoute): string[] {
-  if (route.path.startsWith('/api/') && !route.path.startsWith('/api/v1/')) {
+  if (route.versionAlias !== false && route.path.startsWith('/api/') && !route.path.startsWith('/api/v1/')) {
     return [route.path, route.path.replace(/^\/api\//, '/api/v1/')];
   }
   return [route.path];

@@ -14,7 +14,7 @@ export interface TokenVerifierOptions {
   maxKeyAgeMs?: number;
   /**
    * An unknown `kid` triggers a fetch at most this often (default 1 s), so a stream of forged
-   * `kid`s costs one request per second, not one per request.
+   * `kid`s costs one request per second, not one per request; a token arriving sooner waits.
    */
   minRefetchIntervalMs?: number;
   now?: () => number;
@@ -67,8 +67,13 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   async function keyFor(kid: string): Promise<CryptoKey> {
     if (now() - fetchedAt > maxKeyAgeMs) await fetchKeys();
     let key = keys.get(kid);
-    if (!key && now() - fetchedAt >= minRefetchIntervalMs) {
-      await fetchKeys();
+    if (!key) {
+      // A just-rotated key must verify even right after another refetch: wait for the next
+      // allowed fetch rather than refusing. Forged kids share that one fetch per interval.
+      const wait = minRefetchIntervalMs - (now() - fetchedAt);
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      key = keys.get(kid);
+      if (!key && now() - fetchedAt >= minRefetchIntervalMs) await fetchKeys();
       key = keys.get(kid);
     }
     if (!key) throw invalid('The token was signed by an unknown key');

@@ -1,4 +1,5 @@
 import type { RestRoute } from '../route-table';
+import { authRoutes } from './auth';
 import { executionRoutes } from './executions';
 import { nodeTypeRoutes } from './node-types';
 import { platformRoutes } from './platform';
@@ -11,4 +12,4 @@ import { webhookRoutes } from './webhooks';
  * Every endpoint of the REST surface, one file per domain. Each entry runs one fixed operation
  * through the supergraph.
  */
-export const routes: RestRoute[] = [...platformRoutes, ...nodeTypeRoutes, ...schemasRoutes, ...taskRoutes, ...triggerRoutes, ...executionRoutes, ...webhookRoutes];
+export const routes: RestRoute[] = [...platformRoutes, ...authRoutes, ...nodeTypeRoutes, ...schemasRoutes, ...taskRoutes, ...triggerRoutes, ...executionRoutes, ...webhookRoutes];
