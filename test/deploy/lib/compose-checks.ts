@@ -41,7 +41,8 @@ export function checkComposeFile(compose: ComposeFile, file: string, envExampleF
 
   // Infrastructure: persistent volumes and healthchecks the processes can wait on.
   const persistent = (name: string, target: string) => {
-    const mounted = (service(name)?.volumes ?? []).some((volume) => {
+    const declared = service(name)?.volumes;
+    const mounted = (Array.isArray(declared) ? declared : []).some((volume) => {
       const [source, path] = typeof volume === 'string' ? volume.split(':') : [volume.source, volume.target];
       return path === target && source !== undefined && source in volumes;
     });
@@ -95,7 +96,7 @@ export function checkComposeFile(compose: ComposeFile, file: string, envExampleF
     problems.push(...checkUrls(services, name, provided, file));
   }
 
-  const gatewayPorts = service('gateway')?.ports ?? [];
+  const gatewayPorts = Array.isArray(service('gateway')?.ports) ? service('gateway')!.ports! : [];
   const gatewayPort = [...environmentOf(service('gateway') ?? {}, 'gateway', file)].reverse().find((v) => v.name === 'PORT')?.value;
   if (service('gateway') && !gatewayPorts.some((port) => String(typeof port === 'object' ? port.target : String(port).split(':').pop()) === gatewayPort)) {
     add(['services', 'gateway', 'ports'], `the gateway listens on ${gatewayPort} but no published port targets it`);
@@ -112,8 +113,9 @@ function commandOf(service: Service | undefined): string[] {
 
 function dependsOn(service: Service): Record<string, string> {
   const value = service.depends_on;
+  if (typeof value !== 'object' || value === null) return {};
   if (Array.isArray(value)) return Object.fromEntries(value.map((name) => [name, 'service_started']));
-  return Object.fromEntries(Object.entries(value ?? {}).map(([name, entry]) => [name, entry?.condition ?? 'service_started']));
+  return Object.fromEntries(Object.entries(value).map(([name, entry]) => [name, entry?.condition ?? 'service_started']));
 }
 
 const hasHealthcheck = (service: Service) => service.healthcheck?.test !== undefined && service.healthcheck.disable !== true && service.healthcheck.disable !== 'true';
@@ -132,7 +134,9 @@ export function healthcheckPath(test: string | string[] | undefined): string | u
 
 function environmentOf(service: Service, name: string, file: string): ProvidedVariable[] {
   const environment = service.environment;
-  const entries: Array<[string, string | undefined]> = Array.isArray(environment)
+  const entries: Array<[string, string | undefined]> = typeof environment !== 'object' || environment === null
+    ? []
+    : Array.isArray(environment)
     ? environment.map((item) => {
         const [key, ...rest] = String(item).split('=');
         return [key!, rest.length > 0 ? rest.join('=') : undefined];
