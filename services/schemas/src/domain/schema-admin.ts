@@ -38,7 +38,9 @@ export async function listDeletedSchemas(
         deletedBy: schemas.deletedBy,
         deletedAt: schemas.deletedAt,
         // Restoring needs the name free among live schemas (names are unique per tenant).
-        nameTaken: sql<boolean>`exists (select 1 from schemas.schemas live where live.tenant_id = ${schemas.tenantId} and live.deleted_at is null and lower(live.name) = lower(${schemas.name}))`,
+        // Outer columns spelled out: drizzle renders a column of the outer table unqualified, which inside the
+        // subquery would mean the inner row's own name.
+        nameTaken: sql<boolean>`exists (select 1 from schemas.schemas live where live.tenant_id = "schemas"."tenant_id" and live.deleted_at is null and lower(live.name) = lower("schemas"."name"))`,
       })
       .from(schemas)
       .where(where)
