@@ -217,4 +217,31 @@ describe('engine: start → steps → completed', () => {
     expect((await h.service.logs(h.tenantId, id, { limit: 100, offset: 0 })).total).toBe(logsBefore);
     expect((await h.service.get(h.tenantId, id)).status).toBe('completed');
   });
+
+  it('announces execution, step and log changes through the outbox (events reach JetStream)', async () => {
+    const seen: Array<{ type: string; entity: { typename: string; id: string }; tenant_id: string | null; data: Record<string, unknown> }> = [];
+    const sub = h.nc.subscribe(`${h.prefix}.executions.*.*`, { callback: (_, msg) => void seen.push(msg.json()) });
+    await h.nc.flush();
+    const schemaId = h.addSchema({
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        { id: 'say', type: 'log', config: { message: 'hello', level: 'warn' } },
+      ],
+      edges: [{ source: 'start', target: 'say' }],
+    });
+    const { id } = await h.service.start(h.tenantId, { schemaId, input: {} });
+    await h.waitForStatus(id);
+    const stepIds = new Set((await h.stepsOf(id)).map((s) => s.id));
+    const mine = () => seen.filter((e) => e.data.execution_id === id || e.entity.id === id);
+    while (!mine().some((e) => e.type.endsWith('.execution.updated') && e.data.status === 'completed')) await new Promise((r) => setTimeout(r, 20));
+    sub.unsubscribe();
+    const events = mine();
+    expect(events.every((e) => e.tenant_id === h.tenantId)).toBe(true);
+    expect(events.filter((e) => e.type === `${h.prefix}.executions.execution.updated`).map((e) => e.data.status)).toEqual(['running', 'completed']);
+    const steps = events.filter((e) => e.type === `${h.prefix}.executions.step.updated`);
+    expect(steps.every((e) => e.entity.typename === 'ExecutionStep' && stepIds.has(e.entity.id))).toBe(true);
+    expect(steps.filter((e) => e.data.status === 'completed').map((e) => e.data.node_id)).toEqual(['start', 'say']);
+    const logs = events.filter((e) => e.type === `${h.prefix}.executions.log.appended`);
+    expect(logs.find((e) => e.data.message === 'hello')).toMatchObject({ entity: { typename: 'ExecutionLog' }, data: { level: 'warn', node_id: 'say' } });
+  });
 });
