@@ -136,6 +136,21 @@ describe('POST /api/v1/auth/login', () => {
   });
 });
 
+describe('login throttling', () => {
+  it('answers 429 RATE_LIMIT_EXCEEDED with Retry-After after 5 failures for one account from one address', async () => {
+    const session = await registerAndLogin();
+    for (let i = 0; i < 5; i += 1) {
+      expectEnvelope(await post('/api/v1/auth/login', { username: session.username, password: `wrong ${i} password` }), 401, 'AUTH_FAILED');
+    }
+    const limited = await post('/api/v1/auth/login', { username: session.username, password: session.password });
+    expectEnvelope(limited, 429, 'RATE_LIMIT_EXCEEDED');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Other accounts from the same address are not affected by this account's budget.
+    const other = await registerAndLogin();
+    expect(other.access_token).toEqual(expect.any(String));
+  });
+});
+
 describe('GET /api/v1/users/me', () => {
   it('answers the caller with last_login', async () => {
     const session = await registerAndLogin();

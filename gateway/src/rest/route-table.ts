@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { FailureLimit } from './failure-limiter';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -45,6 +46,14 @@ export interface RestRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
    * header is not forwarded, so a stale access token sent along cannot fail them.
    */
   forwardAuthorization?: boolean;
+  /**
+   * Failure budgets (login): each names the key it counts under from the input and the client
+   * address, or `null` to skip. Counted when the operation fails with one of `codes`.
+   */
+  failureLimits?: {
+    codes: string[];
+    limits: Array<FailureLimit & { key: (input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>, clientAddress: string) => string | null }>;
+  };
   /** `false` when the `/api/v1` alias would collide with another documented route (the cookie-mode `/api/auth/*`). */
   versionAlias?: boolean;
   /** The documented success body, for the OpenAPI document. */

@@ -76,6 +76,26 @@ const loginOperation = `mutation Login($input: LoginInput!) { login(input: $inpu
 const refreshOperation = `mutation Refresh($refreshToken: String!) { refreshToken(refreshToken: $refreshToken) { ${tokenFields} } }`;
 const logoutOperation = 'mutation Logout($refreshToken: String) { logout(refreshToken: $refreshToken) }';
 
+/**
+ * Login failure budgets, counted per gateway process: 5 failures per (client address, account)
+ * and 30 per client address in 15 minutes, then 429 with `Retry-After`. A guesser exhausts only
+ * their own address's budget, so they cannot lock the real user out; auth adds a per-account
+ * budget shared by all replicas against guessing from many addresses.
+ */
+const loginFailureLimits = {
+  codes: ['AUTH_FAILED'],
+  limits: [
+    {
+      name: 'account',
+      max: 5,
+      windowSeconds: 900,
+      clearOnSuccess: true,
+      key: ({ body }: { body: { username: string } }, client: string) => `${client}|${body.username.normalize('NFKC').toUpperCase().toLowerCase()}`,
+    },
+    { name: 'client', max: 30, windowSeconds: 900, key: (_input: unknown, client: string) => client },
+  ],
+};
+
 const cookieUserBody = z.object({ id: z.string(), login: z.string(), role: z.string(), tenantId: z.string() });
 
 export const authRoutes: RestRoute[] = [
@@ -109,6 +129,7 @@ export const authRoutes: RestRoute[] = [
     tag: 'auth',
     body: credentials,
     forwardAuthorization: false,
+    failureLimits: loginFailureLimits,
     operation: loginOperation,
     variables: ({ body }) => ({ input: body }),
     status: 200,
@@ -164,6 +185,7 @@ export const authRoutes: RestRoute[] = [
     tag: 'auth',
     body: credentials,
     forwardAuthorization: false,
+    failureLimits: loginFailureLimits,
     versionAlias: false,
     operation: loginOperation,
     variables: ({ body, headers }) => {
