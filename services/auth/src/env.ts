@@ -41,6 +41,9 @@ export const envShape = {
   /** Created (or left as is) at start: the first admin of the default tenant. */
   ADMIN_USERNAME: z.string().min(1).optional(),
   ADMIN_PASSWORD: z.string().min(8).optional(),
+  /** Failed logins per account (from any address, across replicas) within the window before 429. */
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: positive(50),
+  LOGIN_FAILURE_WINDOW_SECONDS: positive(900),
 };
 
 export type AuthEnv = ReturnType<typeof loadEnv>;

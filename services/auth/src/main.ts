@@ -35,6 +35,8 @@ const auth = createAuthService({
     defaultTenant: env.DEFAULT_TENANT,
     openRegistration: env.OPEN_REGISTRATION,
     tenantSignup: env.TENANT_SIGNUP,
+    loginMaxFailuresPerAccount: env.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+    loginFailureWindowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS,
   },
 });
 

@@ -25,7 +25,7 @@ beforeAll(async () => {
   await migrateServices(database.url, ['auth']);
   nc = await connectTestNats();
   await createTestStreams(nc, prefix);
-  auth = await startServiceProcess('auth', { DATABASE_URL: database.url, NATS_PREFIX: prefix, NODE_ENV: 'test', ARGON2_MEMORY_KIB: '4096' });
+  auth = await startServiceProcess('auth', { DATABASE_URL: database.url, NATS_PREFIX: prefix, NODE_ENV: 'test', LOGIN_MAX_FAILURES_PER_ACCOUNT: '3' });
 });
 
 afterAll(async () => {
@@ -62,5 +62,18 @@ describe('createTestUser / createTestTenant', () => {
     expect(anonymous.errors?.[0]?.extensions.code).toBe('AUTH_FAILED');
     const bad = await graphql('{ me { id } }', 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.');
     expect(bad.errors?.[0]?.extensions.code).toBe('INVALID_TOKEN');
+  });
+});
+
+describe('per-account login backstop (all addresses, all replicas)', () => {
+  it('answers RATE_LIMIT_EXCEEDED with retry_after_seconds after the budget, for GraphQL logins too', async () => {
+    const user = await createTestUser(auth.url, 'analyst');
+    const login = (password: string) => graphql('mutation($i: LoginInput!) { login(input: $i) { accessToken } }', undefined, { i: { username: user.username, password } });
+    for (let i = 0; i < 3; i += 1) expect((await login('wrong password')).errors?.[0]?.extensions.code).toBe('AUTH_FAILED');
+    const limited = (await login(user.password)) as { errors?: Array<{ extensions: { code: string; details: { retry_after_seconds: number } } }> };
+    expect(limited.errors?.[0]?.extensions.code).toBe('RATE_LIMIT_EXCEEDED');
+    expect(limited.errors?.[0]?.extensions.details.retry_after_seconds).toBeGreaterThan(0);
+    const unknown = (await graphql('mutation($i: LoginInput!) { login(input: $i) { accessToken } }', undefined, { i: { username: 'nobody-here', password: 'x' } })) as { errors?: Array<{ extensions: { code: string } }> };
+    expect(unknown.errors?.[0]?.extensions.code).toBe('AUTH_FAILED');
   });
 });

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, jsonb, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { pgSchema } from 'drizzle-orm/pg-core';
 import { createOutboxTable } from '@conveyor/service-runtime/outbox-table';
 
@@ -82,3 +82,13 @@ export const refreshTokens = authSchema.table(
   },
   (t) => [index('refresh_tokens_family_idx').on(t.familyId)],
 );
+
+/**
+ * Failed logins per account (username key), shared by every auth replica: the backstop against
+ * guessing from many addresses (the gateway already budgets per client address and account).
+ */
+export const loginFailures = authSchema.table('login_failures', {
+  usernameKey: text('username_key').primaryKey(),
+  failures: integer('failures').notNull(),
+  windowStartedAt: timestamp('window_started_at', { withTimezone: true }).notNull(),
+});

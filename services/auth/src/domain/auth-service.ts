@@ -1,9 +1,10 @@
 import { userUpdatedEvent, type Role } from '@conveyor/contracts';
-import { AuthError, ConflictError, DuplicateError, ForbiddenError, NotFoundError } from '@conveyor/errors';
+import { AppError, AuthError, ConflictError, DuplicateError, ForbiddenError, NotFoundError } from '@conveyor/errors';
 import { requirePermission, type Identity } from '@conveyor/identity';
 import { appendEvent } from '@conveyor/service-runtime';
 import { z } from 'zod';
 import type { AuthDb, AuthExecutor } from '../db/database';
+import { clearLoginFailures, recordLoginFailure, secondsUntilLoginAllowed } from '../db/login-failure-rows';
 import { claimRefreshToken, insertFamily, insertRefreshToken, revokeFamily, revokeUserFamilies, selectTokenState } from '../db/refresh-rows';
 import { outbox } from '../db/schema';
 import {
@@ -34,6 +35,8 @@ export interface AuthSettings {
   defaultTenant: string;
   openRegistration: boolean;
   tenantSignup: boolean;
+  loginMaxFailuresPerAccount: number;
+  loginFailureWindowSeconds: number;
 }
 
 /** What login and refresh hand out. */
@@ -117,9 +120,20 @@ export function createAuthService(deps: { db: AuthDb; hasher: PasswordHasher; ke
     /** Username + password → tokens. Unknown users cost one hash too (no timing oracle). */
     async login(raw: unknown): Promise<TokenPair> {
       const input = parseInput(z.object({ username: z.string().max(256), password: z.string().max(4_096) }), raw);
-      const user = await selectUserByKey(db, usernameKey(input.username));
+      const key = usernameKey(input.username);
+      const retryAfter = await secondsUntilLoginAllowed(db, key, settings.loginMaxFailuresPerAccount, settings.loginFailureWindowSeconds);
+      if (retryAfter !== null) {
+        throw new AppError('RATE_LIMIT_EXCEEDED', 'Too many failed logins for this account; try again later', {
+          details: { limit: 'account', retry_after_seconds: retryAfter },
+        });
+      }
+      const user = await selectUserByKey(db, key);
       const valid = user ? await hasher.verify(user.passwordHash, input.password) : await hasher.verifyNothing(input.password);
-      if (!user || !valid || user.disabledAt) throw loginFailed();
+      if (!user || !valid || user.disabledAt) {
+        await recordLoginFailure(db, key, settings.loginFailureWindowSeconds);
+        throw loginFailed();
+      }
+      await clearLoginFailures(db, key);
       return db.transaction(async (tx) => {
         const lastLoginAt = await recordLogin(tx, user.id);
         const family = await insertFamily(tx, user.id, settings.refreshTokenTtlSeconds);
