@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { readPlatformConfig } from '../../scripts/platform';
 import { describe, expect, it } from 'vitest';
 import { checkDockerfile } from './lib/dockerfile-checks';
@@ -42,8 +43,9 @@ describe('Dockerfile and .dockerignore', () => {
   });
 
   it("the image's healthcheck knows each process's default port (as the env shapes declare it)", async () => {
-    const { defaultPorts } = (await import('../../deploy/image/healthcheck.mjs')) as { defaultPorts: Record<string, number> };
-    const fromShapes = Object.fromEntries(processNames.map((name) => [name, (processes[name].envShape.PORT as { parse(v: unknown): number }).parse(undefined)]));
+    const script = pathToFileURL(join(repositoryRoot, 'deploy', 'image', 'healthcheck.mjs')).href;
+    const { defaultPorts } = (await import(script)) as { defaultPorts: Record<string, number> };
+    const fromShapes = Object.fromEntries(processNames.map((name) => [name, (processes[name].envShape.PORT as unknown as { parse(v: unknown): number }).parse(undefined)]));
     expect(defaultPorts).toEqual(fromShapes);
   });
 
