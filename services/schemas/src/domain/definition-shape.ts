@@ -16,6 +16,20 @@ export const nodeIdPattern = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/;
  * ports and edge ids may be left out and are filled in by `validateDefinition`.
  */
 export function definitionShape(limits: DefinitionLimits) {
+  // Built once per set of limits: zod compiles an object schema on first use, which cost about
+  // 3 ms per save when the schemas were rebuilt every time (bench/schemas).
+  const key = `${limits.maxNodes}/${limits.maxEdges}`;
+  let shape = shapes.get(key);
+  if (!shape) {
+    shape = buildDefinitionShape(limits);
+    shapes.set(key, shape);
+  }
+  return shape;
+}
+
+const shapes = new Map<string, ReturnType<typeof buildDefinitionShape>>();
+
+function buildDefinitionShape(limits: DefinitionLimits) {
   const node = z
     .object({
       id: z.string().regex(nodeIdPattern, 'letters, digits, _ . - (up to 100, not starting with . or -)'),
