@@ -112,6 +112,21 @@ describe('createTokenVerifier', () => {
     expect(await codeOf(verifier().verify(await sign({ extra: { role: 'root' } })))).toBe('INVALID_TOKEN');
   });
 
+  it('remembers a verified token only until it expires, and only while its key is published', async () => {
+    let clock = Date.now();
+    let published = [publicJwk];
+    const v = createTokenVerifier({ keys: async () => published, now: () => clock, minRefetchIntervalMs: 0, maxKeyAgeMs: 1_000 });
+    const token = await sign({ exp: Math.floor(clock / 1000) + 60 });
+    expect((await v.verify(token)).userId).toBe(userId);
+    expect((await v.verify(token)).userId).toBe(userId);
+    published = [];
+    clock += 2_000;
+    expect(await codeOf(v.verify(token))).toBe('INVALID_TOKEN');
+    published = [publicJwk];
+    clock += 120_000;
+    expect(await codeOf(v.verify(token))).toBe('TOKEN_EXPIRED');
+  });
+
   it('answers SERVICE_UNAVAILABLE when the keys cannot be fetched', async () => {
     const v = createTokenVerifier({ keys: async () => Promise.reject(new AppError('SERVICE_UNAVAILABLE', 'down')) });
     expect(await codeOf(v.verify(await sign()))).toBe('SERVICE_UNAVAILABLE');

@@ -17,6 +17,8 @@ export interface TokenVerifierOptions {
    * `kid`s costs one request per second, not one per request; a token arriving sooner waits.
    */
   minRefetchIntervalMs?: number;
+  /** Verified tokens remembered until they expire (default 10 000; 0 disables). */
+  cacheSize?: number;
   now?: () => number;
 }
 
@@ -48,6 +50,11 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   let keys = new Map<string, CryptoKey>();
   let fetchedAt = -Infinity;
   let inflight: Promise<void> | null = null;
+  // A client sends the same token with every request until it expires. An Ed25519 signature
+  // check through WebCrypto costs 190-370 µs on this machine (bench/auth); a hit here costs ~1 µs.
+  // Keyed by the exact token string, so nothing but an identical, already verified token hits.
+  const cacheSize = options.cacheSize ?? 10_000;
+  const verified = new Map<string, { identity: Identity; expiresAtMs: number; kid: string }>();
 
   async function fetchKeys(): Promise<void> {
     inflight ??= (async () => {
@@ -81,6 +88,11 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   }
 
   async function verify(token: string): Promise<Identity> {
+    const hit = verified.get(token);
+    if (hit) {
+      if (hit.expiresAtMs > now() && keys.has(hit.kid) && now() - fetchedAt <= maxKeyAgeMs) return hit.identity;
+      verified.delete(token);
+    }
     let header: ReturnType<typeof decodeProtectedHeader>;
     try {
       header = decodeProtectedHeader(token);
@@ -107,7 +119,13 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     }
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) throw invalid('The token lacks the claims of an access token');
-    return { userId: claims.data.sub, tenantId: claims.data.tid, role: claims.data.role, username: claims.data.preferred_username };
+    const identity: Identity = { userId: claims.data.sub, tenantId: claims.data.tid, role: claims.data.role, username: claims.data.preferred_username };
+    if (cacheSize > 0) {
+      // Oldest-first eviction: Map iteration order is insertion order.
+      if (verified.size >= cacheSize) verified.delete(verified.keys().next().value!);
+      verified.set(token, { identity, expiresAtMs: (payload.exp as number) * 1000, kid: header.kid });
+    }
+    return identity;
   }
 
   return {
