@@ -27,6 +27,11 @@ describe('validateNodeConfig', () => {
     expect(validateNodeConfig(descriptorOf('set'), { values: { a: '1 +', b: 'x' } })[0]?.path).toBe('/values/a');
   });
 
+  it('checks cron expressions field by field', () => {
+    expect(validateNodeConfig(descriptorOf('trigger.schedule'), { cron: '0 9 * * MON-FRI', timezone: 'Europe/Berlin' })).toEqual([]);
+    expect(validateNodeConfig(descriptorOf('trigger.schedule'), { cron: '61 * * * *' })).toEqual([{ path: '/cron', message: 'invalid cron expression: minute: 61 is outside 0-59' }]);
+  });
+
   it('refuses a switch case named default and an invalid wait.until', () => {
     expect(validateNodeConfig(descriptorOf('switch'), { cases: [{ port: 'default', when: 'true' }] }).length).toBeGreaterThan(0);
     expect(validateNodeConfig(descriptorOf('wait.until'), {}).length).toBeGreaterThan(0);

@@ -2,6 +2,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import addFormats from 'ajv-formats';
 import { expressionProblem } from '../expressions/jsonata-expression';
 import type { NodeDescriptor } from '../types';
+import { cronProblem } from './cron-expression';
 import { valuesAtPointer } from './output-ports';
 
 /** One problem in a node's config; `path` is a JSON pointer inside the config ("" for the root). */
@@ -15,6 +16,7 @@ export interface ConfigProblem {
 const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: true });
 addFormats.default(ajv);
 ajv.addFormat('jsonata', { type: 'string', validate: (source: string) => expressionProblem(source) === null });
+ajv.addFormat('cron', { type: 'string', validate: (expression: string) => cronProblem(expression) === null });
 
 // Descriptors from NATS are parsed afresh per request but cached by the caller; keyed by the
 // schema's JSON text so equal schemas share one compiled validator.
@@ -44,9 +46,11 @@ function pathOf(error: ErrorObject): string {
 }
 
 function messageOf(error: ErrorObject, config: unknown): string {
-  if (error.keyword === 'format' && error.params.format === 'jsonata') {
+  if (error.keyword === 'format' && (error.params.format === 'jsonata' || error.params.format === 'cron')) {
     const [source] = valuesAtPointer(config, error.instancePath);
-    if (typeof source === 'string') return `invalid JSONata expression: ${expressionProblem(source)}`;
+    if (typeof source === 'string') {
+      return error.params.format === 'jsonata' ? `invalid JSONata expression: ${expressionProblem(source)}` : `invalid cron expression: ${cronProblem(source)}`;
+    }
   }
   if (error.keyword === 'required') return 'is required';
   if (error.keyword === 'additionalProperties') return 'is not a known field';

@@ -14,13 +14,13 @@ export const triggerSchedule = defineNodeModule<TriggerScheduleConfig>({
     version: 1,
     category: 'trigger',
     title: 'Schedule trigger',
-    description: 'Starts the workflow on a cron schedule (5 or 6 fields, optional IANA time zone).',
+    description: 'Starts the workflow on a cron schedule (5 or 6 fields or @daily-style, optional IANA time zone).',
     configSchema: {
       type: 'object',
       additionalProperties: false,
       required: ['cron'],
       properties: {
-        cron: { type: 'string', minLength: 9, maxLength: 200, pattern: '^\\s*\\S+(\\s+\\S+){4,5}\\s*$', description: 'Cron expression, e.g. "*/5 * * * *".' },
+        cron: { type: 'string', format: 'cron', minLength: 1, maxLength: 200, description: 'Cron expression (5 or 6 fields, or @daily...), e.g. "*/5 * * * *".' },
         timezone: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$', description: 'IANA time zone, default UTC.' },
         input: { description: 'Payload handed to the first nodes on every run.' },
       },
