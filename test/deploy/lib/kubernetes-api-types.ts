@@ -76,14 +76,20 @@ const options: ts.CompilerOptions = {
   lib: ['lib.es2022.d.ts'],
 };
 
+/** Declaration files (TypeScript's lib, kubernetes-types) parsed once per test process. */
+const declarationFiles = new Map<string, ts.SourceFile | undefined>();
+
 /** Type-checks the resources; one problem per diagnostic, naming file, kind/name and field. */
 export function checkKubernetesApiTypes(resources: readonly RenderedResource[], context: string): Problem[] {
   const { source, lines } = emit(resources);
   const host = ts.createCompilerHost(options, true);
   const sourceFile = ts.createSourceFile(virtualFile, source, ts.ScriptTarget.ES2022, true);
   const getSourceFile = host.getSourceFile.bind(host);
-  host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) =>
-    fileName === virtualFile ? sourceFile : getSourceFile(fileName, languageVersion, onError, shouldCreate);
+  host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
+    if (fileName === virtualFile) return sourceFile;
+    if (!declarationFiles.has(fileName)) declarationFiles.set(fileName, getSourceFile(fileName, languageVersion, onError, shouldCreate));
+    return declarationFiles.get(fileName);
+  };
   const fileExists = host.fileExists.bind(host);
   host.fileExists = (fileName) => fileName === virtualFile || fileExists(fileName);
   const program = ts.createProgram([virtualFile], options, host);
