@@ -78,7 +78,7 @@ export function checkComposeFile(compose: ComposeFile, file: string, envExampleF
     const command = commandOf(definition);
     if (command[0] !== name) add(['services', name, 'command'], `must run ${name} (command: ["${name}"]), got ${JSON.stringify(definition.command)}`);
     const provided = environmentOf(definition, name, file);
-    problems.push(...checkEnvironment({ process: name, provided, file, field: fieldPath(['services', name, 'environment']), context: `compose service ${name}`, requireSecretsFromSecret: false }));
+    problems.push(...checkEnvironment({ process: name, provided, file, field: fieldPath(['services', name, 'environment']), context: `compose service ${name}`, requireSecretsFromSecret: false, hint: `add it under services.${name}.environment` }));
     if (definition.user === undefined || /^(root|0)(:|$)/.test(String(definition.user))) add(['services', name, 'user'], `${name} must run as a non-root user`);
     if (definition.read_only !== true && definition.read_only !== 'true') add(['services', name, 'read_only'], `${name} must have a read-only root filesystem (read_only: true, tmpfs: /tmp)`);
     if (name === 'migrate') continue;

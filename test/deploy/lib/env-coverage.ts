@@ -32,6 +32,8 @@ export interface EnvironmentUnderCheck {
   context: string;
   /** Kubernetes: credentials must come from a Secret. */
   requireSecretsFromSecret: boolean;
+  /** Where to add a missing variable, appended to the message. */
+  hint?: string;
 }
 
 const migrateShape = (() => {
@@ -53,7 +55,7 @@ export function checkEnvironment(input: EnvironmentUnderCheck): Problem[] {
 
   for (const name of Object.keys(shape)) {
     if (!effective.has(name)) {
-      problems.push({ file: input.file, field: input.field, message: `${input.context}: ${input.process} reads ${name} (${envFile}) but it is not set` });
+      problems.push({ file: input.file, field: input.field, message: `${input.context}: ${input.process} reads ${name} (${envFile}) but it is not set${input.hint ? ` (${input.hint})` : ''}` });
     }
   }
   for (const variable of effective.values()) {

@@ -119,6 +119,9 @@ export function checkKubernetesWorkloads(context: CheckContext): Problem[] {
       field: containerPath(workload, 'env'),
       context: label(context, workload),
       requireSecretsFromSecret: true,
+      hint: workload.process === 'migrate'
+        ? `add it to ${workload.resource.file}`
+        : `add it to ${context.displayRoot}/base/config/${workload.process}.env, or for a credential to the Secret template and a secretKeyRef`,
     }));
     problems.push(...checkHardening(context, workload));
     if (workload.kind === 'Deployment' && workload.process !== 'migrate') {
