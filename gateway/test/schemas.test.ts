@@ -211,6 +211,22 @@ describe('validation', () => {
     expect(wrongPort.body.error.details.issues![0]!.path).toBe('/edges/1/source_port');
   });
 
+  it('lets a subflow start only a live schema of the same tenant', async () => {
+    const child = await createSchema(engineer);
+    const foreign = await createSchema(stranger);
+    const parent = (schemaId: string) => ({
+      name: uniqueName('parent'),
+      nodes: [{ id: 't', type: 'trigger.manual' }, { id: 'sub', type: 'subflow', config: { schemaId, input: '{"n": n}' } }],
+      edges: [{ source: 't', target: 'sub' }],
+    });
+    expect((await call(engineer, 'POST', '/api/schemas', parent(child.id))).status).toBe(201);
+    for (const schemaId of [foreign.id, randomUUID()]) {
+      const refused = await call<ErrorBody>(engineer, 'POST', '/api/schemas', parent(schemaId));
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.details.issues).toEqual([{ path: '/nodes/1/config/schemaId', message: `no schema ${schemaId} in this tenant` }]);
+    }
+  });
+
   it('refuses bad input in the envelope: unknown and mistyped fields, non-UUID ids, limits', async () => {
     const unknownField = await call<ErrorBody>(engineer, 'POST', '/api/schemas', { name: 'x', nodes: [], edges: [], owner: 'me' });
     expect(unknownField.status).toBe(400);

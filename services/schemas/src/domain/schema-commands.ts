@@ -5,6 +5,7 @@ import { ConflictError, DuplicateError, NotFoundError, ValidationError } from '@
 import { appendEvent } from '@conveyor/service-runtime';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { outbox, schemas, schemaVersions } from '../db/schema';
+import { existingSchemaIds } from '../db/existing-schema-ids';
 import { isUniqueViolation } from '../db/unique-violation';
 import { assertTransition } from './schema-lifecycle';
 import type { SchemaDeps } from './schema-deps';
@@ -21,6 +22,11 @@ function duplicateName(name: string, cause: unknown): DuplicateError {
   return new DuplicateError(`A schema named "${name}" already exists`, { details: { field: 'name', value: name }, cause });
 }
 
+/** What validation needs, with subflow targets looked up in the caller's tenant. */
+function validationDeps(deps: SchemaDeps, actor: Actor) {
+  return { ...deps, subflowTargets: { existing: (ids: string[]) => existingSchemaIds(deps.db, actor.tenantId, ids) } };
+}
+
 async function readLive(deps: SchemaDeps, actor: Actor, id: string): Promise<SchemaRow> {
   if (!isUuid(id)) throw new NotFoundError(`Schema ${id} not found`, { details: { id } });
   const [row] = await deps.db.select().from(schemas).where(liveSchema(actor, id));
@@ -34,7 +40,7 @@ export async function createSchema(deps: SchemaDeps, actor: Actor, input: Schema
   if (missing.length > 0) {
     throw new ValidationError(`Missing ${missing.join(', ')}`, { details: { issues: missing.map((field) => ({ path: `/${field}`, message: 'is required' })) } });
   }
-  const fields = await validateSchemaInput(input, null, deps);
+  const fields = await validateSchemaInput(input, null, validationDeps(deps, actor));
   const status = fields.status ?? 'draft';
   if (status === 'archived') throw new ValidationError('A new schema is draft or active', { details: { issues: [{ path: '/status', message: 'must be draft or active' }] } });
   const definition = fields.definition!;
@@ -68,7 +74,7 @@ export async function updateSchema(deps: SchemaDeps, actor: Actor, id: string, i
   for (let attempt = 0; ; attempt++) {
     const current = await readLive(deps, actor, id);
     if (expectedVersion !== undefined && expectedVersion !== current.version) throw staleVersion(expectedVersion, current.version);
-    const fields = await validateSchemaInput(input, current, deps);
+    const fields = await validateSchemaInput(input, current, validationDeps(deps, actor));
     const next = {
       name: fields.name ?? current.name,
       description: fields.description ?? current.description,

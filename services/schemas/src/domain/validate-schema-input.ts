@@ -2,7 +2,7 @@ import type { SchemaEdgeJson, SchemaNodeJson, SchemaStatus } from '@conveyor/con
 import { ValidationError } from '@conveyor/errors';
 import type { z } from 'zod';
 import { schemaDescriptionShape, schemaNameShape, schemaStatusShape, type DefinitionLimits } from './definition-shape';
-import { validateDefinition, type NodeTypeSource } from './validate-definition';
+import { validateDefinition, type NodeTypeSource, type SubflowTargets } from './validate-definition';
 
 export interface SchemaFieldsInput {
   name?: unknown;
@@ -34,7 +34,7 @@ function check<T>(shape: z.ZodType<T>, value: unknown, path: string, issues: Arr
 export async function validateSchemaInput(
   input: SchemaFieldsInput,
   current: { nodes: unknown; edges: unknown } | null,
-  deps: { limits: DefinitionLimits; nodeTypes: NodeTypeSource },
+  deps: { limits: DefinitionLimits; nodeTypes: NodeTypeSource; subflowTargets?: SubflowTargets },
 ): Promise<ValidSchemaFields> {
   const issues: Array<{ path: string; message: string }> = [];
   const result: ValidSchemaFields = {
