@@ -111,3 +111,13 @@ describe('GraphQL and NATS', () => {
     expect(all.node_types).toHaveLength(nodeDescriptors.length);
   });
 });
+
+describe('OpenAPI', () => {
+  it('documents the node-type, schema and admin routes', async () => {
+    const document = (await (await fetch(`${platform.gatewayUrl}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(document.paths['/api/node-types/{type}']!)).toEqual(['get']);
+    expect(Object.keys(document.paths['/api/schemas/{id}']!).sort()).toEqual(['delete', 'get', 'put']);
+    expect(Object.keys(document.paths['/api/v1/schemas/{id}/versions/{version}']!)).toEqual(['get']);
+    expect(Object.keys(document.paths['/api/v1/admin/schemas/{id}/permanent']!)).toEqual(['delete']);
+  });
+});
