@@ -11,6 +11,7 @@ import { createTimerService } from './domain/timer-service';
 import { createTriggerService } from './domain/trigger-service';
 import { loadEnv } from './env';
 import { createResolvers } from './graphql/resolvers';
+import { createBatchPublisher } from './messaging/jetstream-batch-publisher';
 import { createTaskPublisher } from './messaging/publish-tasks';
 import { startSchemaExecuteWorker } from './messaging/schema-execute-worker';
 import { serveSchedulerRequests } from './messaging/serve-scheduler-requests';
@@ -37,11 +38,12 @@ const triggers = createTriggerService({ ...common, onTaskScheduled });
 const timers = createTimerService({ ...common, onTaskScheduled });
 const reports = createReportBatcher({ ...common, logger: runtime.logger, config, onRetryScheduled: onTaskScheduled });
 
+const publisher = createBatchPublisher(runtime.nc);
 const dispatcher = startDispatcher({
   ...common,
   logger: runtime.logger,
   config,
-  publish: createTaskPublisher(runtime.js, prefix),
+  publish: createTaskPublisher(publisher, prefix),
   fireDueTriggers: (now) => triggers.fireDue(now),
 });
 wake = (dueMs) => dispatcher.wake(dueMs);
@@ -58,6 +60,7 @@ runtime.onShutdown({
     for (const subscription of subscriptions) await subscription.drain();
     await worker?.stop();
     await reports.stop();
+    publisher.close();
   },
 });
 

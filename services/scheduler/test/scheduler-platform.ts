@@ -2,6 +2,7 @@ import { streamName } from '@conveyor/contracts';
 import {
   connectTestNats,
   createTestDatabase,
+  createTestTenant,
   createTestStreams,
   deleteTestStreams,
   migrateServices,
@@ -9,13 +10,14 @@ import {
   uniqueName,
   type RunningProcess,
   type TestDatabase,
+  type TestTenant,
 } from '@conveyor/testing';
 import { AckPolicy, type Consumer, type NatsConnection } from 'nats';
 import pg from 'pg';
 
 /**
- * A scheduler for one test file: its own database and NATS prefix, real scheduler processes
- * (`src/main.ts`) and, on request, the real gateway in front of them.
+ * A scheduler for one test file: its own database and NATS prefix, the real auth service (tokens
+ * and JWKS), real scheduler processes (`src/main.ts`) and, on request, the real gateway.
  */
 export interface SchedulerPlatform {
   prefix: string;
@@ -24,9 +26,12 @@ export interface SchedulerPlatform {
   nc: NatsConnection;
   schedulers: Array<RunningProcess & { url: string }>;
   gatewayUrl: string | null;
+  authUrl: string;
+  /** A tenant created through the real auth service; its admin is the default caller. */
+  tenant: TestTenant;
   env: Record<string, string>;
   startScheduler(extra?: Record<string, string>): Promise<RunningProcess & { url: string }>;
-  graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<{ data?: T; errors?: Array<{ message: string; extensions: { code: string; details?: unknown } }> }>;
+  graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, authorization?: string | null): Promise<{ data?: T; errors?: Array<{ message: string; extensions: { code: string; details?: unknown } }> }>;
   /** A durable pull consumer on `<prefix>.tasks.<taskType>`, as a handler would create it. */
   handlerConsumer(taskType: string, name: string): Promise<Consumer>;
   destroy(): Promise<void>;
@@ -37,7 +42,7 @@ export async function startSchedulerPlatform(
   options: { env?: Record<string, string>; gateway?: boolean } = {},
 ): Promise<SchedulerPlatform> {
   const db = await createTestDatabase(label);
-  await migrateServices(db.url, ['scheduler']);
+  await migrateServices(db.url, ['auth', 'scheduler']);
   const nc = await connectTestNats();
   const prefix = uniqueName(label);
   await createTestStreams(nc, prefix);
@@ -51,6 +56,9 @@ export async function startSchedulerPlatform(
   };
   const schedulers: Array<RunningProcess & { url: string }> = [];
   const extras: RunningProcess[] = [];
+  const auth = await startServiceProcess('auth', { DATABASE_URL: db.url, NATS_PREFIX: prefix });
+  extras.push(auth);
+  const tenant = await createTestTenant(auth.url, label);
   const platform: SchedulerPlatform = {
     prefix,
     db,
@@ -58,16 +66,18 @@ export async function startSchedulerPlatform(
     nc,
     schedulers,
     gatewayUrl: null,
+    authUrl: auth.url,
+    tenant,
     env,
     async startScheduler(extra = {}) {
       const process = await startServiceProcess('scheduler', { ...env, ...extra });
       schedulers.push(process);
       return process;
     },
-    async graphql(query, variables = {}) {
+    async graphql(query, variables = {}, authorization = tenant.admin.authorization) {
       const response = await fetch(`${schedulers[0]!.url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
         body: JSON.stringify({ query, variables }),
       });
       return (await response.json()) as never;
@@ -88,7 +98,7 @@ export async function startSchedulerPlatform(
   };
   const first = await platform.startScheduler();
   if (options.gateway) {
-    const gateway = await startServiceProcess('gateway', { SCHEDULER_URL: `${first.url}/graphql` });
+    const gateway = await startServiceProcess('gateway', { SCHEDULER_URL: `${first.url}/graphql`, AUTH_URL: `${auth.url}/graphql`, NATS_PREFIX: prefix });
     extras.push(gateway);
     platform.gatewayUrl = gateway.url;
   }

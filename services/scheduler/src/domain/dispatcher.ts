@@ -17,7 +17,8 @@ export interface DispatcherDeps {
   /** Publishes one message per claimed task; resolves once JetStream has stored them all. */
   publish: (tasks: Task[]) => Promise<void>;
   /** Starts (or skips) the cron occurrences due at `now`. */
-  fireDueTriggers: (now: Date) => Promise<void>;
+  /** Resolves with how many occurrences were handled. */
+  fireDueTriggers: (now: Date) => Promise<number>;
   /** Called after a commit that wrote outbox rows. */
   onEventsWritten: () => void;
 }
@@ -71,8 +72,10 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
 
   async function drainOnce(): Promise<void> {
     const now = new Date();
-    await deps.fireDueTriggers(now);
+    // Due tasks first: they are the latency-critical path. Trigger occurrences (minute
+    // granularity) and expired attempts follow; a trigger's new run is claimed by the next pass.
     await Promise.all(Array.from({ length: config.dispatchConcurrency }, () => claimUntilEmpty(now)));
+    if ((await deps.fireDueTriggers(now)) > 0) again = true;
     await expireDue(now);
   }
 

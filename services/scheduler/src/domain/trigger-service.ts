@@ -40,7 +40,7 @@ export interface TriggerService {
   /** `POST /api/v1/mvp/triggers/manual/:pipeline_id`: a run now, outside any schedule. */
   runNow(tenantId: string, pipelineId: unknown, parameters: unknown): Promise<Task>;
   /** Starts or skips every occurrence due at `now`; called by the dispatcher. */
-  fireDue(now: Date): Promise<void>;
+  fireDue(now: Date): Promise<number>;
 }
 
 function triggerEvent(contract: EventContract<z.ZodType>, trigger: Trigger): PendingEvent<z.ZodType> {
@@ -162,6 +162,7 @@ export function createTriggerService(deps: {
       return task;
     },
     async fireDue(now) {
+      let total = 0;
       for (;;) {
         const fired = await withTransaction(deps.pool, async (client) => {
           const due = await lockDueTriggers(client, now, 100);
@@ -195,8 +196,9 @@ export function createTriggerService(deps: {
           await appendEvents(client, deps.prefix, events);
           return due.length;
         });
+        total += fired;
         if (fired > 0) deps.onEventsWritten();
-        if (fired < 100) return;
+        if (fired < 100) return total;
       }
     },
   };

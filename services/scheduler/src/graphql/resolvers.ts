@@ -1,7 +1,7 @@
 import { serviceStatusFieldResolvers, type RequestContext, type StatusService, type SubgraphResolvers } from '@conveyor/service-runtime';
 import type { TaskService } from '../domain/task-service';
 import type { TriggerService } from '../domain/trigger-service';
-import { callerOf } from './caller';
+import { authorize } from './caller';
 import { jsonScalar } from './json-scalar';
 import { taskNode, triggerNode } from './shape';
 
@@ -9,8 +9,9 @@ type Args = Record<string, unknown>;
 type Input = Record<string, unknown>;
 
 export function createResolvers(deps: { status: StatusService; tasks: TaskService; triggers: TriggerService }): SubgraphResolvers {
-  const reader = (context: RequestContext) => callerOf(context, false);
-  const writer = (context: RequestContext) => callerOf(context, true);
+  const reader = (context: RequestContext) => authorize(context, 'workflow:read');
+  const runner = (context: RequestContext) => authorize(context, 'workflow:run');
+  const writer = (context: RequestContext) => authorize(context, 'workflow:write');
   return {
     JSON: jsonScalar,
     Query: {
@@ -29,7 +30,7 @@ export function createResolvers(deps: { status: StatusService; tasks: TaskServic
     },
     Mutation: {
       createTask: async (_: unknown, { input }: { input: Input }, context: RequestContext) => {
-        const task = await deps.tasks.create(writer(context).tenantId, {
+        const task = await deps.tasks.create(runner(context).tenantId, {
           execute_at: input.executeAt ?? undefined,
           task_type: input.taskType ?? undefined,
           payload: input.payload ?? undefined,
@@ -37,7 +38,7 @@ export function createResolvers(deps: { status: StatusService; tasks: TaskServic
         });
         return taskNode(task);
       },
-      cancelTask: async (_: unknown, args: Args, context: RequestContext) => taskNode(await deps.tasks.cancel(writer(context).tenantId, args.id)),
+      cancelTask: async (_: unknown, args: Args, context: RequestContext) => taskNode(await deps.tasks.cancel(runner(context).tenantId, args.id)),
       createTrigger: async (_: unknown, { input }: { input: Input }, context: RequestContext) => {
         const caller = writer(context);
         const trigger = await deps.triggers.create(caller.tenantId, caller.userId, {
@@ -55,7 +56,7 @@ export function createResolvers(deps: { status: StatusService; tasks: TaskServic
       deleteTrigger: async (_: unknown, args: Args, context: RequestContext) => triggerNode(await deps.triggers.remove(writer(context).tenantId, args.id)),
       runPipeline: async (_: unknown, args: Args, context: RequestContext) => {
         // Running an existing pipeline is open to every role, analysts included (002_*.txt).
-        const task = await deps.triggers.runNow(reader(context).tenantId, args.pipelineId, args.parameters ?? undefined);
+        const task = await deps.triggers.runNow(runner(context).tenantId, args.pipelineId, args.parameters ?? undefined);
         return { runId: String(task.id), pipelineId: args.pipelineId, status: 'triggered', startedAt: taskNode(task).createdAt };
       },
     },

@@ -1,7 +1,7 @@
 import { taskSubject, type TaskDispatchMessage, type TimerFiredMessage } from '@conveyor/contracts';
-import type { JetStreamClient } from 'nats';
 import { formatTimestamp } from '../domain/rfc3339';
 import type { Task } from '../domain/task';
+import type { BatchPublisher } from './jetstream-batch-publisher';
 
 const encoder = new TextEncoder();
 
@@ -36,12 +36,13 @@ function bodyOf(task: Task): TaskDispatchMessage | TimerFiredMessage {
  * `Nats-Msg-Id` is `<id>:<attempt>`: the same attempt published twice (a crash between publish
  * and commit) is stored once.
  */
-export function createTaskPublisher(js: JetStreamClient, prefix: string): (tasks: Task[]) => Promise<void> {
-  return async (tasks) => {
-    await Promise.all(
-      tasks.map((task) =>
-        js.publish(taskSubject(prefix, task.taskType), encoder.encode(JSON.stringify(bodyOf(task))), { msgID: `${task.id}:${task.attempts}` }),
-      ),
+export function createTaskPublisher(publisher: BatchPublisher, prefix: string): (tasks: Task[]) => Promise<void> {
+  return (tasks) =>
+    publisher.publishAll(
+      tasks.map((task) => ({
+        subject: taskSubject(prefix, task.taskType),
+        data: encoder.encode(JSON.stringify(bodyOf(task))),
+        msgId: `${task.id}:${task.attempts}`,
+      })),
     );
-  };
 }
