@@ -111,6 +111,11 @@ describe('a broken copy of deploy/ fails, naming the file and the field', () => 
     expectProblem(problems, { file: 'deploy/base/gateway/deployment.yaml', field: 'spec.replicas', message: /gateway is autoscaled/ });
   });
 
+  it('a Deployment whose selector does not match its pods', () => {
+    const problems = broken('base/scheduler/deployment.yaml', '  selector:\n    matchLabels:\n      app.kubernetes.io/name: scheduler', '  selector:\n    matchLabels:\n      app.kubernetes.io/name: schedular');
+    expectProblem(problems, { file: 'deploy/base/scheduler/deployment.yaml', field: 'spec.selector', message: /does not match the pod template's labels/ });
+  });
+
   it('a kustomization that lists a file that is not there', () => {
     const problems = broken('base/kustomization.yaml', '  - auth/pdb.yaml', '  - auth/pdbs.yaml');
     expect(problems).toHaveLength(1);

@@ -103,6 +103,10 @@ export function checkKubernetesWorkloads(context: CheckContext): Problem[] {
       continue;
     }
     if (workload.kind === 'Deployment' && workload.process !== 'migrate') {
+      const selector = (resource.object as { spec?: { selector?: Parameters<typeof selectorMatches>[0] } }).spec?.selector;
+      if (workload.containerIndex === 0 && !selectorMatches(selector, podLabels(workload))) {
+        problems.push({ file: resource.file, field: 'spec.selector', message: `${label(context, workload)}: the selector does not match the pod template's labels (the API server rejects it)` });
+      }
       if (deployments.has(workload.process)) problems.push({ file: resource.file, field: containerPath(workload, 'args'), message: `${label(context, workload)}: ${workload.process} is deployed twice` });
       deployments.set(workload.process, workload);
     }
