@@ -1,0 +1,196 @@
+import { streamName, timerFiredMessage } from '@conveyor/contracts';
+import { AckPolicy, DeliverPolicy } from 'nats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nextCronRun } from '../src/domain/cron-schedule';
+import { startSchedulerPlatform, type SchedulerPlatform } from './scheduler-platform';
+
+/**
+ * Cron triggers and engine timers through a real scheduler process. The built-in schema.execute
+ * handler is off here, so a started run stays live: that is how "skip, not stack" is observed.
+ */
+let platform: SchedulerPlatform;
+
+beforeAll(async () => {
+  platform = await startSchedulerPlatform('triggers', { env: { SCHEDULER_SCHEMA_EXECUTE_HANDLER: 'false' } });
+});
+
+afterAll(async () => {
+  await platform?.destroy();
+});
+
+const triggerFields = 'id name pipelineId status enabled cronExpression timezone nextRun lastRunAt lastRunId skippedRuns concurrencyPolicy parameters';
+
+interface TriggerNode {
+  id: string;
+  status: string;
+  enabled: boolean;
+  nextRun: string | null;
+  lastRunId: string | null;
+  skippedRuns: number;
+  [key: string]: unknown;
+}
+
+const createTrigger = async (input: Record<string, unknown>, authorization?: string) =>
+  platform.graphql<{ createTrigger: TriggerNode }>(
+    `mutation($input: CreateTriggerInput!) { createTrigger(input: $input) { ${triggerFields} } }`,
+    { input },
+    authorization,
+  );
+
+const getTrigger = async (id: string) => (await platform.graphql<{ trigger: TriggerNode }>(`{ trigger(id: "${id}") { ${triggerFields} } }`)).data!.trigger;
+
+const until = async <T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> => {
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+};
+
+const runsOf = async (triggerId: string) =>
+  (await platform.sql.query(`select id, task_type, payload, execute_at, status from scheduler.tasks where trigger_id = $1 order by id`, [triggerId])).rows;
+
+describe('cron triggers', () => {
+  it('creates a trigger with next_run computed in its time zone', async () => {
+    const before = new Date();
+    const { data } = await createTrigger({ name: 'Daily Sales Trigger', pipelineId: 'schema-1', cronExpression: '0 2 * * *', timezone: 'Europe/Moscow', parameters: { region: 'eu' } });
+    const trigger = data!.createTrigger;
+    expect(trigger).toMatchObject({ name: 'Daily Sales Trigger', pipelineId: 'schema-1', status: 'active', enabled: true, timezone: 'Europe/Moscow', concurrencyPolicy: 'skip', skippedRuns: 0, lastRunId: null, parameters: { region: 'eu' } });
+    expect(trigger.id).toMatch(/^trigger_[0-9a-f]{32}$/);
+    expect(trigger.nextRun).toBe(nextCronRun('0 2 * * *', 'Europe/Moscow', before)!.toISOString().replace('.000Z', 'Z'));
+  });
+
+  it.each([
+    [{ cronExpression: '61 * * * *' }, 'config.cron_expression'],
+    [{ cronExpression: '* * * * * *' }, 'config.cron_expression'],
+    [{ cronExpression: '@daily' }, 'config.cron_expression'],
+    [{ timezone: 'Mars/Olympus' }, 'config.timezone'],
+    [{ triggerType: 'webhook' }, 'trigger_type'],
+    [{ name: '' }, 'name'],
+    [{ pipelineId: null }, 'pipeline_id'],
+  ])('refuses %j and stores nothing', async (change, path) => {
+    const before = (await platform.sql.query('select count(*)::int as n from scheduler.triggers')).rows[0].n;
+    const result = await createTrigger({ name: 'x', pipelineId: 'schema-1', cronExpression: '*/5 * * * *', ...change });
+    expect(result.errors?.[0]?.extensions.code).toBe('VALIDATION_ERROR');
+    expect((result.errors?.[0]?.extensions.details as { issues: Array<{ path: string }> }).issues.map((i) => i.path)).toContain(path);
+    expect((await platform.sql.query('select count(*)::int as n from scheduler.triggers')).rows[0].n).toBe(before);
+  });
+
+  it('fires an occurrence missed during downtime once, then skips the next one while that run is live', async () => {
+    const trigger = (await createTrigger({ name: 'hourly', pipelineId: 'schema-2', cronExpression: '0 * * * *', parameters: { a: 1 } })).data!.createTrigger;
+    // Three hours of downtime: three occurrences were missed; they collapse into one run.
+    const missed = new Date(Date.now() - 3 * 3600_000);
+    await platform.sql.query('update scheduler.triggers set next_run = $2 where id = $1', [trigger.id, missed]);
+    const fired = await until(() => getTrigger(trigger.id), (t) => t.lastRunId !== null);
+    const runs = await runsOf(trigger.id);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ task_type: 'schema.execute', payload: { schema_id: 'schema-2', input: { a: 1 }, trigger_id: trigger.id } });
+    expect((runs[0].execute_at as Date).getTime()).toBe(missed.getTime());
+    expect(fired.lastRunId).toBe(String(runs[0].id));
+    expect(Date.parse(fired.nextRun!)).toBeGreaterThan(Date.now());
+    expect(fired.skippedRuns).toBe(0);
+
+    // The run is still live (no handler here): the next occurrence is skipped, not queued.
+    await platform.sql.query('update scheduler.triggers set next_run = now() - interval \'1 second\' where id = $1', [trigger.id]);
+    const skipped = await until(() => getTrigger(trigger.id), (t) => t.skippedRuns === 1);
+    expect(await runsOf(trigger.id)).toHaveLength(1);
+    expect(Date.parse(skipped.nextRun!)).toBeGreaterThan(Date.now());
+
+    // Both occurrences were announced on the events stream.
+    const jsm = await platform.nc.jetstreamManager();
+    const stream = streamName(platform.prefix, 'EVENTS');
+    await jsm.consumers.add(stream, { durable_name: 'fired', filter_subject: `${platform.prefix}.scheduler.trigger.fired`, ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All });
+    const consumer = await platform.nc.jetstream().consumers.get(stream, 'fired');
+    const outcomes: string[] = [];
+    while (outcomes.length < 2) {
+      const msg = await consumer.next({ expires: 5_000 });
+      if (!msg) continue;
+      const event = msg.json<{ tenant_id: string; data: { trigger_id: string; outcome: string } }>();
+      if (event.data.trigger_id === trigger.id) outcomes.push(event.data.outcome);
+      expect(event.tenant_id).toBe(platform.tenant.tenantId);
+    }
+    expect(outcomes).toEqual(['started', 'skipped']);
+  });
+
+  it('disables, enables, lists and deletes', async () => {
+    const trigger = (await createTrigger({ name: 'listed', pipelineId: 'schema-list', cronExpression: '*/10 * * * *' })).data!.createTrigger;
+    const disabled = (await platform.graphql<{ disableTrigger: TriggerNode }>(`mutation { disableTrigger(id: "${trigger.id}") { ${triggerFields} } }`)).data!.disableTrigger;
+    expect(disabled).toMatchObject({ status: 'disabled', enabled: false, nextRun: null });
+    const enabled = (await platform.graphql<{ enableTrigger: TriggerNode }>(`mutation { enableTrigger(id: "${trigger.id}") { ${triggerFields} } }`)).data!.enableTrigger;
+    expect(enabled).toMatchObject({ status: 'active', enabled: true });
+    expect(Date.parse(enabled.nextRun!)).toBeGreaterThan(Date.now());
+    const list = await platform.graphql<{ triggers: { total: number; items: Array<{ id: string }> } }>(`{ triggers(pipelineId: "schema-list") { total items { id } } }`);
+    expect(list.data!.triggers).toEqual({ total: 1, items: [{ id: trigger.id }] });
+    await platform.graphql(`mutation { deleteTrigger(id: "${trigger.id}") { id } }`);
+    const gone = await platform.graphql(`{ trigger(id: "${trigger.id}") { id } }`);
+    expect(gone.errors?.[0]?.extensions.code).toBe('RESOURCE_NOT_FOUND');
+    const malformed = await platform.graphql('{ trigger(id: "nope") { id } }');
+    expect(malformed.errors?.[0]?.extensions.code).toBe('VALIDATION_ERROR');
+  });
+
+  it('runs a pipeline by hand as a schema.execute task; analysts may run but not manage triggers', async () => {
+    const analyst = await platform.tenant.addUser('analyst');
+    const run = await platform.graphql<{ runPipeline: { runId: string; pipelineId: string; status: string; startedAt: string } }>(
+      'mutation { runPipeline(pipelineId: "schema-3", parameters: { custom_param: "value" }) { runId pipelineId status startedAt } }',
+      {},
+      analyst.authorization,
+    );
+    expect(run.data!.runPipeline).toMatchObject({ pipelineId: 'schema-3', status: 'triggered' });
+    const task = (await platform.sql.query('select task_type, payload, tenant_id from scheduler.tasks where id = $1', [Number(run.data!.runPipeline.runId)])).rows[0];
+    expect(task).toEqual({ task_type: 'schema.execute', payload: { schema_id: 'schema-3', input: { custom_param: 'value' } }, tenant_id: platform.tenant.tenantId });
+    const denied = await createTrigger({ name: 'x', pipelineId: 'schema-3', cronExpression: '* * * * *' }, analyst.authorization);
+    expect(denied.errors?.[0]?.extensions.code).toBe('PERMISSION_DENIED');
+  });
+});
+
+describe('engine timers', () => {
+  const request = async (verb: string, body: Record<string, unknown>) =>
+    (await platform.nc.request(`${platform.prefix}.scheduler.${verb}`, JSON.stringify(body), { timeout: 5_000 })).json<Record<string, unknown>>();
+
+  it('fires a timer on <prefix>.tasks.engine.timer at its time; setting it again moves it', async () => {
+    const consumer = await platform.handlerConsumer('engine.timer', 'engine-timers');
+    const tenant = platform.tenant.tenantId;
+    const first = await request('timer_set', { tenant_id: tenant, execution_id: 'exec-1', step_id: 'step-1', fire_at: new Date(Date.now() + 60_000).toISOString() });
+    const fireAt = new Date(Date.now() + 400).toISOString();
+    const moved = await request('timer_set', { tenant_id: tenant, execution_id: 'exec-1', step_id: 'step-1', fire_at: fireAt });
+    expect(moved).toEqual({ timer_id: first.timer_id, fire_at: fireAt, status: 'pending' });
+    let msg = await consumer.next({ expires: 5_000 });
+    while (!msg) msg = await consumer.next({ expires: 5_000 });
+    const fired = timerFiredMessage.parse(msg.json());
+    expect(fired).toMatchObject({ v: 1, timer_id: first.timer_id, tenant_id: tenant, execution_id: 'exec-1', step_id: 'step-1', fire_at: fireAt });
+    expect(Date.parse(fired.fired_at)).toBeGreaterThanOrEqual(Date.parse(fireAt));
+    msg.ack();
+    // The message is published just before the dispatch commits, so the row follows a moment later.
+    const row = await until(
+      async () => (await platform.sql.query('select status, source from scheduler.tasks where id = $1', [Number(first.timer_id)])).rows[0],
+      (r) => r.status !== 'pending',
+    );
+    expect(row).toEqual({ status: 'completed', source: 'timer' });
+    // Timers are internal: the task API does not show them.
+    const api = await platform.graphql(`{ task(id: "${first.timer_id}") { id } }`);
+    expect(api.errors?.[0]?.extensions.code).toBe('RESOURCE_NOT_FOUND');
+  });
+
+  it('cancels the pending timers of an execution', async () => {
+    const tenant = platform.tenant.tenantId;
+    const far = new Date(Date.now() + 60_000).toISOString();
+    const a = await request('timer_set', { tenant_id: tenant, execution_id: 'exec-2', step_id: 'a', fire_at: far });
+    await request('timer_set', { tenant_id: tenant, execution_id: 'exec-2', step_id: 'b', fire_at: far });
+    await request('timer_set', { tenant_id: tenant, execution_id: 'exec-20', step_id: 'a', fire_at: far });
+    expect(await request('timer_cancel', { tenant_id: tenant, execution_id: 'exec-2', step_id: 'a' })).toEqual({ cancelled: 1 });
+    expect(await request('timer_cancel', { tenant_id: tenant, execution_id: 'exec-2' })).toEqual({ cancelled: 1 });
+    expect(await request('timer_cancel', { tenant_id: tenant, execution_id: 'exec-2' })).toEqual({ cancelled: 0 });
+    const statuses = (await platform.sql.query(`select timer_key, status from scheduler.tasks where source = 'timer' and timer_key like 'exec-2%' order by timer_key`)).rows;
+    expect(statuses).toEqual([
+      { timer_key: 'exec-2/a', status: 'cancelled' },
+      { timer_key: 'exec-2/b', status: 'cancelled' },
+      { timer_key: 'exec-20/a', status: 'pending' },
+    ]);
+    expect(a.status).toBe('pending');
+  });
+
+  it('refuses a malformed request with a validation error', async () => {
+    const reply = await platform.nc.request(`${platform.prefix}.scheduler.timer_set`, JSON.stringify({ tenant_id: 't', execution_id: 'e' }), { timeout: 5_000 });
+    expect(reply.headers?.get('Conveyor-Error-Code')).toBe('VALIDATION_ERROR');
+  });
+});
