@@ -23,14 +23,18 @@ export type PublicJwk = z.infer<typeof publicJwkSchema>;
 export const jwksRequest = defineRequest({
   verb: 'jwks',
   request: z.object({}).strict(),
-  response: z.object({ keys: z.array(publicJwkSchema) }),
+  response: z.object({
+    keys: z.array(publicJwkSchema),
+    /** Users whose access tokens issued before `tokens_valid_after` are refused (disabled, role or password changed). */
+    revocations: z.array(z.object({ user_id: z.uuid(), tokens_valid_after: z.iso.datetime() })).default([]),
+  }),
 });
 
 /** Roles, from the least to the most privileged. */
 export const roles = ['analyst', 'engineer', 'architect', 'admin'] as const;
 export type Role = (typeof roles)[number];
 
-/** `<prefix>.auth.user.updated`: a user's role or disabled flag changed (sessions revoked on disable). */
+/** `<prefix>.auth.user.updated`: a user's role, disabled flag or password changed; verifiers drop their older tokens. */
 export const userUpdatedEvent = defineEvent({
   service: 'auth',
   entity: 'user',
@@ -39,5 +43,7 @@ export const userUpdatedEvent = defineEvent({
     user_id: z.uuid(),
     role: z.enum(roles),
     disabled: z.boolean(),
+    /** Access tokens of this user issued before this instant are refused by every verifier. */
+    tokens_valid_after: z.iso.datetime().nullable(),
   }),
 });

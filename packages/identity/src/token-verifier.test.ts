@@ -127,6 +127,19 @@ describe('createTokenVerifier', () => {
     expect(await codeOf(v.verify(token))).toBe('TOKEN_EXPIRED');
   });
 
+  it('refuses tokens issued before a revocation, pushed or fetched with the keys, cached or not', async () => {
+    const early = await sign({ extra: { iat_ms: 1_000 } });
+    const late = await sign({ extra: { iat_ms: 3_000 } });
+    const pushed = verifier();
+    expect((await pushed.verify(early)).userId).toBe(userId);
+    pushed.revoke({ userId, notBefore: 2_000 });
+    expect(await codeOf(pushed.verify(early))).toBe('INVALID_TOKEN');
+    expect((await pushed.verify(late)).userId).toBe(userId);
+    const fetched = createTokenVerifier({ keys: async () => ({ keys: [publicJwk], revocations: [{ userId, notBefore: 2_000 }] }) });
+    expect(await codeOf(fetched.verify(early))).toBe('INVALID_TOKEN');
+    expect((await fetched.verify(late)).userId).toBe(userId);
+  });
+
   it('answers SERVICE_UNAVAILABLE when the keys cannot be fetched', async () => {
     const v = createTokenVerifier({ keys: async () => Promise.reject(new AppError('SERVICE_UNAVAILABLE', 'down')) });
     expect(await codeOf(v.verify(await sign()))).toBe('SERVICE_UNAVAILABLE');

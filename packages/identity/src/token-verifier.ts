@@ -5,12 +5,22 @@ import { decodeProtectedHeader, errors as joseErrors, importJWK, jwtVerify, type
 import { z } from 'zod';
 import { accessTokenClaims, type Identity } from './identity';
 
-/** Where verification keys come from (auth over NATS in services, a fixed set in unit tests). */
-export type KeySource = () => Promise<PublicJwk[]>;
+/** A user whose access tokens issued before `notBefore` (milliseconds since the epoch) are refused. */
+export interface Revocation {
+  userId: string;
+  notBefore: number;
+}
+
+/** When a token was issued, in ms: the `iat_ms` claim auth adds (`iat` has whole seconds only). */
+const issuedAtMs = (payload: Record<string, unknown>) =>
+  typeof payload.iat_ms === 'number' ? payload.iat_ms : (payload.iat as number) * 1000;
+
+/** Where verification keys (and revocations) come from: auth over NATS in services, a fixed set in unit tests. */
+export type KeySource = () => Promise<PublicJwk[] | { keys: PublicJwk[]; revocations?: Revocation[] }>;
 
 export interface TokenVerifierOptions {
   keys: KeySource;
-  /** A key set older than this is fetched again on the next verification (default 5 minutes). */
+  /** A key set older than this is fetched again on the next verification (default 1 minute; revocations ride along). */
   maxKeyAgeMs?: number;
   /**
    * An unknown `kid` triggers a fetch at most this often (default 1 s), so a stream of forged
@@ -27,6 +37,8 @@ export interface TokenVerifier {
   verify(token: string): Promise<Identity>;
   /** `null` for no header; the identity for `Bearer <valid token>`; throws otherwise. */
   verifyAuthorization(header: string | undefined): Promise<Identity | null>;
+  /** Refuses the user's tokens issued before `notBefore` (pushed by auth's `user.updated` events). */
+  revoke(revocation: Revocation): void;
 }
 
 const claimsSchema = z.object({
@@ -44,7 +56,7 @@ const invalid = (message: string, cause?: unknown) => new AuthError('INVALID_TOK
  * must say `typ: at+jwt` and name a known `kid`, and `iss`, `aud`, `exp` are checked.
  */
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
-  const maxKeyAgeMs = options.maxKeyAgeMs ?? 300_000;
+  const maxKeyAgeMs = options.maxKeyAgeMs ?? 60_000;
   const minRefetchIntervalMs = options.minRefetchIntervalMs ?? 1_000;
   const now = options.now ?? Date.now;
   let keys = new Map<string, CryptoKey>();
@@ -54,12 +66,20 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   // check through WebCrypto costs 190-370 µs on this machine (bench/auth); a hit here costs ~1 µs.
   // Keyed by the exact token string, so nothing but an identical, already verified token hits.
   const cacheSize = options.cacheSize ?? 10_000;
-  const verified = new Map<string, { identity: Identity; expiresAtMs: number; kid: string }>();
+  const verified = new Map<string, { identity: Identity; expiresAtMs: number; kid: string; issuedAt: number }>();
+  const revocations = new Map<string, number>();
+  const revoke = (revocation: Revocation) => {
+    const notBefore = revocation.notBefore;
+    if ((revocations.get(revocation.userId) ?? -Infinity) < notBefore) revocations.set(revocation.userId, notBefore);
+  };
+  const isRevoked = (userId: string, issuedAt: number) => issuedAt < (revocations.get(userId) ?? -Infinity);
 
   async function fetchKeys(): Promise<void> {
     inflight ??= (async () => {
       try {
-        const jwks = await options.keys();
+        const fetched = await options.keys();
+        const jwks = Array.isArray(fetched) ? fetched : fetched.keys;
+        for (const revocation of Array.isArray(fetched) ? [] : (fetched.revocations ?? [])) revoke(revocation);
         const next = new Map<string, CryptoKey>();
         for (const jwk of jwks) next.set(jwk.kid, (await importJWK(jwk, 'EdDSA')) as CryptoKey);
         keys = next;
@@ -90,7 +110,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   async function verify(token: string): Promise<Identity> {
     const hit = verified.get(token);
     if (hit) {
-      if (hit.expiresAtMs > now() && keys.has(hit.kid) && now() - fetchedAt <= maxKeyAgeMs) return hit.identity;
+      if (hit.expiresAtMs > now() && keys.has(hit.kid) && now() - fetchedAt <= maxKeyAgeMs && !isRevoked(hit.identity.userId, hit.issuedAt)) {
+        return hit.identity;
+      }
       verified.delete(token);
     }
     let header: ReturnType<typeof decodeProtectedHeader>;
@@ -119,17 +141,19 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     }
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) throw invalid('The token lacks the claims of an access token');
+    if (isRevoked(claims.data.sub, issuedAtMs(payload))) throw invalid('The token was revoked');
     const identity: Identity = { userId: claims.data.sub, tenantId: claims.data.tid, role: claims.data.role, username: claims.data.preferred_username };
     if (cacheSize > 0) {
       // Oldest-first eviction: Map iteration order is insertion order.
       if (verified.size >= cacheSize) verified.delete(verified.keys().next().value!);
-      verified.set(token, { identity, expiresAtMs: (payload.exp as number) * 1000, kid: header.kid });
+      verified.set(token, { identity, expiresAtMs: (payload.exp as number) * 1000, kid: header.kid, issuedAt: issuedAtMs(payload) });
     }
     return identity;
   }
 
   return {
     verify,
+    revoke,
     async verifyAuthorization(header) {
       if (header === undefined || header.trim() === '') return null;
       const match = /^Bearer[ ]+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(header);

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { instanceStartedEvents, requestSubject, type ServiceName } from '@conveyor/contracts';
-import { createTokenVerifier, natsKeySource, type TokenVerifier } from '@conveyor/identity';
+import { createTokenVerifier, natsKeySource, subscribeToRevocations, type TokenVerifier } from '@conveyor/identity';
 import type { FastifyInstance } from 'fastify';
 import type { JetStreamClient, NatsConnection } from 'nats';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
@@ -64,6 +64,7 @@ export async function startServiceRuntime<TTables extends { outbox: OutboxTable 
   const nc = await connectNats({ url: env.NATS_URL, name: instanceId, logger });
   const js = nc.jetstream();
   const verifier = createTokenVerifier({ keys: natsKeySource(nc, env.NATS_PREFIX) });
+  subscribeToRevocations(nc, env.NATS_PREFIX, verifier);
   const relay = startOutboxRelay({ pool, schemaName: service, js, logger, pollMs: env.OUTBOX_POLL_MS });
 
   const app = createHttpServer({ logger, bodyLimit: env.BODY_LIMIT_BYTES });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createStatusService, startServiceRuntime } from '@conveyor/service-runtime';
 import packageJson from '../package.json' with { type: 'json' };
 import * as tables from './db/schema';
+import { selectRecentRevocations } from './db/user-rows';
 import { createAuthService } from './domain/auth-service';
 import { createKeyEncryption } from './domain/key-encryption';
 import { createPasswordHasher } from './domain/password-hashing';
@@ -44,7 +45,14 @@ await keys.signer();
 const bootstrap = await auth.bootstrap(env.ADMIN_USERNAME && env.ADMIN_PASSWORD ? { username: env.ADMIN_USERNAME, password: env.ADMIN_PASSWORD } : null);
 if (bootstrap.adminCreated) runtime.logger.info({ username: env.ADMIN_USERNAME, tenant: bootstrap.tenant.slug }, 'created the bootstrap admin');
 
-const jwks = serveJwks({ nc: runtime.nc, prefix: env.NATS_PREFIX, keys, logger: runtime.logger });
+const jwks = serveJwks({
+  nc: runtime.nc,
+  prefix: env.NATS_PREFIX,
+  keys,
+  // A revocation matters while tokens issued before it can be alive: one lifetime plus skew.
+  revocations: () => selectRecentRevocations(runtime.db, env.ACCESS_TOKEN_TTL_SECONDS + 300),
+  logger: runtime.logger,
+});
 runtime.onShutdown({ name: 'jwks responder', run: async () => jwks.unsubscribe() });
 registerJwksRoute(runtime.app, keys);
 await runtime.serveGraphQL(readFileSync(new URL('./graphql/schema.graphql', import.meta.url), 'utf8'), createResolvers({ status, auth }));

@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { accessTokenClaims } from '@conveyor/identity';
+import { accessTokenClaims, createTokenVerifier, natsKeySource, subscribeToRevocations } from '@conveyor/identity';
 import { createTestTenant, type TestTenant } from '@conveyor/testing';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { importPKCS8, SignJWT, type CryptoKey } from 'jose';
@@ -164,5 +164,41 @@ describe('signing keys', () => {
     const response = await me(`Bearer ${await forge(claims({ sub: randomUUID() }))}`);
     expect(response.status).toBe(401);
     expect(response.body.error.code).toBe('AUTH_FAILED');
+  });
+});
+
+describe('revocation reaches every verifier', () => {
+  it("a disabled user's access tokens die in subgraphs that heard the event and in ones that did not", async () => {
+    const listening = createTokenVerifier({ keys: natsKeySource(stack.nc, stack.prefix) });
+    const subscription = subscribeToRevocations(stack.nc, stack.prefix, listening);
+    try {
+      const user = await tenant.addUser('engineer');
+      expect((await listening.verify(user.accessToken)).userId).toBe(user.userId);
+      const disabled = await graphql(stack.gateway.url, 'mutation($id: ID!) { setUserDisabled(userId: $id, disabled: true) { disabled } }', { id: user.userId }, tenant.admin.authorization);
+      expect(disabled.data?.setUserDisabled.disabled).toBe(true);
+      // A verifier that missed the event learns the revocation with the key set.
+      const late = createTokenVerifier({ keys: natsKeySource(stack.nc, stack.prefix) });
+      await expect(late.verify(user.accessToken)).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
+      // The listening one hears the user.updated event (outbox -> JetStream); wait for it.
+      let code = 'accepted';
+      for (let attempt = 0; attempt < 200 && code === 'accepted'; attempt += 1) {
+        code = await listening.verify(user.accessToken).then(() => 'accepted', (error: { code: string }) => error.code);
+        if (code === 'accepted') await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(code).toBe('INVALID_TOKEN');
+      // Through the gateway, the token no longer works either.
+      expect((await me(user.authorization)).status).toBe(401);
+    } finally {
+      subscription.unsubscribe();
+    }
+  });
+
+  it('a role change retires the old token; a token issued after the change works', async () => {
+    const user = await tenant.addUser('analyst');
+    await graphql(stack.gateway.url, 'mutation($id: ID!) { setUserRole(userId: $id, role: engineer) { role } }', { id: user.userId }, tenant.admin.authorization);
+    const late = createTokenVerifier({ keys: natsKeySource(stack.nc, stack.prefix) });
+    await expect(late.verify(user.accessToken)).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
+    const login = await call(stack.gateway.url, 'POST', '/api/v1/auth/login', { body: { username: user.username, password: user.password } });
+    expect((await late.verify(login.body.access_token)).role).toBe('engineer');
   });
 });

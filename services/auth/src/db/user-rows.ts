@@ -1,4 +1,4 @@
-import { and, asc, count, eq, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, sql } from 'drizzle-orm';
 import type { AuthExecutor } from './database';
 import { tenants, users } from './schema';
 
@@ -30,7 +30,7 @@ export async function updateUser(
   db: AuthExecutor,
   tenantId: string,
   userId: string,
-  values: Partial<Pick<UserRow, 'role' | 'disabledAt' | 'passwordHash' | 'lastLoginAt'>>,
+  values: Partial<Pick<UserRow, 'role' | 'disabledAt' | 'passwordHash' | 'lastLoginAt' | 'tokensValidAfter'>>,
 ): Promise<UserRow | undefined> {
   const [row] = await db
     .update(users)
@@ -70,4 +70,13 @@ export async function upsertTenant(db: AuthExecutor, values: { slug: string; nam
     .onConflictDoUpdate({ target: tenants.slug, set: { openRegistration: values.openRegistration } })
     .returning();
   return row!;
+}
+
+/** Users whose tokens issued before `tokens_valid_after` must be refused, while such tokens can still be alive. */
+export async function selectRecentRevocations(db: AuthExecutor, withinSeconds: number): Promise<Array<{ userId: string; tokensValidAfter: Date }>> {
+  const rows = await db
+    .select({ userId: users.id, tokensValidAfter: users.tokensValidAfter })
+    .from(users)
+    .where(gt(users.tokensValidAfter, sql`now() - make_interval(secs => ${withinSeconds})`));
+  return rows.map((row) => ({ userId: row.userId, tokensValidAfter: row.tokensValidAfter! }));
 }

@@ -76,7 +76,7 @@ export function createAuthService(deps: { db: AuthDb; hasher: PasswordHasher; ke
       contract: userUpdatedEvent,
       tenantId: user.tenantId,
       entity: { typename: 'User', id: user.id },
-      data: { user_id: user.id, role: user.role, disabled: user.disabledAt !== null },
+      data: { user_id: user.id, role: user.role, disabled: user.disabledAt !== null, tokens_valid_after: user.tokensValidAfter?.toISOString() ?? null },
     });
   }
 
@@ -190,9 +190,11 @@ export function createAuthService(deps: { db: AuthDb; hasher: PasswordHasher; ke
       if (!(await hasher.verify(user.passwordHash, input.currentPassword))) throw loginFailed();
       const passwordHash = await hasher.hash(input.newPassword);
       await db.transaction(async (tx) => {
-        await updateUser(tx, user.tenantId, user.id, { passwordHash });
+        const updated = (await updateUser(tx, user.tenantId, user.id, { passwordHash, tokensValidAfter: new Date() }))!;
         await revokeUserFamilies(tx, user.id, 'password changed');
+        await announce(tx, updated);
       });
+      deps.wake();
     },
 
     async listUsers(identity: Identity, limit: number, offset: number) {
@@ -217,7 +219,7 @@ export function createAuthService(deps: { db: AuthDb; hasher: PasswordHasher; ke
       const target = await adminTarget(identity, userId);
       const parsedRole = parseInput(roleSchema, role, '/role');
       const user = await db.transaction(async (tx) => {
-        const updated = (await updateUser(tx, target.tenantId, target.id, { role: parsedRole }))!;
+        const updated = (await updateUser(tx, target.tenantId, target.id, { role: parsedRole, tokensValidAfter: new Date() }))!;
         await announce(tx, updated);
         return updated;
       });
@@ -225,11 +227,17 @@ export function createAuthService(deps: { db: AuthDb; hasher: PasswordHasher; ke
       return user;
     },
 
-    /** Disabling revokes every session at once; access tokens already out expire on their own. */
+    /**
+     * Disabling revokes every session and every access token already out: verifiers learn it
+     * from the `user.updated` event at once, or with the key set within a minute.
+     */
     async setUserDisabled(identity: Identity, userId: string, disabled: boolean): Promise<UserRow> {
       const target = await adminTarget(identity, userId);
       const user = await db.transaction(async (tx) => {
-        const updated = (await updateUser(tx, target.tenantId, target.id, { disabledAt: disabled ? (target.disabledAt ?? new Date()) : null }))!;
+        const updated = (await updateUser(tx, target.tenantId, target.id, {
+          disabledAt: disabled ? (target.disabledAt ?? new Date()) : null,
+          ...(disabled ? { tokensValidAfter: new Date() } : {}),
+        }))!;
         if (disabled) await revokeUserFamilies(tx, target.id, 'user disabled');
         await announce(tx, updated);
         return updated;
