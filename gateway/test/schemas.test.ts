@@ -253,6 +253,14 @@ describe('validation', () => {
     });
     expect(bigConfig.status).toBe(400);
     expect(bigConfig.body.error.details.issues![0]!.path).toBe('/nodes/0/config');
+    const deep = JSON.parse(`${'['.repeat(1_500)}1${']'.repeat(1_500)}`);
+    const nested = await call<ErrorBody>(engineer, 'POST', '/api/schemas', {
+      name: uniqueName('deep'),
+      nodes: [{ id: 't', type: 'trigger.schedule', config: { cron: '* * * * *', input: deep } }],
+      edges: [],
+    });
+    expect(nested.status).toBe(400);
+    expect(nested.body.error.details.issues![0]).toEqual({ path: '/nodes/0/config', message: 'config nests deeper than 32 levels' });
   });
 });
 

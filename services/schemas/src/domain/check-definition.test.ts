@@ -77,6 +77,10 @@ describe('checkDefinition', () => {
     expect(shaped.problems.map((p) => p.path)).toEqual(['/nodes/0/id', '/nodes/0/type', '/nodes/1/config', '/edges']);
     const big = parseDefinitionShape({ nodes: [{ id: 't', type: 'trigger.schedule', config: { cron: '* * * * *', input: 'x'.repeat(2_000) } }], edges: [] }, limits);
     expect(checkDefinition(big.nodes, big.edges, descriptors, limits).problems).toEqual([{ path: '/nodes/0/config', message: expect.stringMatching(/more than 1000/) }]);
+    let deep: unknown = 'x';
+    for (let level = 0; level < 40; level++) deep = [deep];
+    const nested = parseDefinitionShape({ nodes: [{ id: 't', type: 'trigger.schedule', config: { cron: '* * * * *', input: deep } }], edges: [] }, limits);
+    expect(checkDefinition(nested.nodes, nested.edges, descriptors, limits).problems).toEqual([{ path: '/nodes/0/config', message: 'config nests deeper than 32 levels' }]);
     const tooMany = parseDefinitionShape({ nodes: Array.from({ length: 101 }, (_, i) => ({ id: `n${i}`, type: 'noop' })), edges: [] }, limits);
     expect(tooMany.problems).toEqual([{ path: '/nodes', message: 'at most 100 nodes' }]);
   });

@@ -17,6 +17,26 @@ export interface CheckedDefinition {
   edges: SchemaEdgeJson[];
 }
 
+/**
+ * Deepest nesting of objects and arrays a node config may have. 64 KiB of `[[[…` would be 32 000
+ * levels, past what PostgreSQL's jsonb code accepts ("stack depth limit exceeded"): refused here.
+ */
+export const maxConfigDepth = 32;
+
+/** Nesting depth of a JSON value, iteratively (a hostile value cannot overflow the stack here). */
+function nestingDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  while (stack.length > 0) {
+    const { value: current, depth } = stack.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > maxConfigDepth) return deepest;
+    for (const child of Object.values(current)) stack.push({ value: child, depth: depth + 1 });
+  }
+  return deepest;
+}
+
 const pointer = (...tokens: Array<string | number>) => tokens.map((t) => `/${String(t).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
 
 function zodProblems(prefix: string, error: z.ZodError): DefinitionProblem[] {
@@ -53,6 +73,8 @@ export function checkDefinition(
     const descriptor = descriptors.get(node.type);
     if (configBytes > limits.maxConfigBytes) {
       problems.push({ path: pointer('nodes', i, 'config'), message: `config is ${configBytes} bytes, more than ${limits.maxConfigBytes}` });
+    } else if (nestingDepth(node.config) > maxConfigDepth) {
+      problems.push({ path: pointer('nodes', i, 'config'), message: `config nests deeper than ${maxConfigDepth} levels` });
     } else if (!descriptor) {
       problems.push({ path: pointer('nodes', i, 'type'), message: `unknown node type "${node.type}"` });
     } else {
