@@ -1,8 +1,9 @@
 /**
  * The image's entrypoint (deploy/image/run-process.sh) and healthcheck, run for real against the
  * machine's PostgreSQL and NATS, from the repository's own files: `migrate` creates the database,
- * the migrations and the streams; every process starts, serves every path a probe or healthcheck
- * in deploy/, docker-compose.yml or the Dockerfile asks for, and exits 0 on SIGTERM.
+ * the migrations and the streams; every process starts with the environment docker-compose.yml
+ * gives it (addresses and ports swapped for this machine's), serves every path a probe or
+ * healthcheck in deploy/, docker-compose.yml or the Dockerfile asks for, and exits 0 on SIGTERM.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -72,6 +73,13 @@ function probedPaths(): Map<ProcessName, Set<string>> {
   return paths;
 }
 
+/** The environment compose gives a process, pointed at this machine's PostgreSQL and NATS. */
+function composeEnvironment(name: ProcessName): Record<string, string> {
+  const { file } = readComposeFile(join(repositoryRoot, 'docker-compose.yml'), join(repositoryRoot, '.env.example'), 'docker-compose.yml');
+  const environment = (file?.resolved.services as Record<string, { environment?: Record<string, unknown> }>)[name]?.environment ?? {};
+  return Object.fromEntries(Object.entries(environment).map(([key, value]) => [key, value === null ? '' : String(value)]));
+}
+
 const runHealthcheck = (port: number, path: string) => spawnSync(process.execPath, [healthcheck, path], { env: { ...process.env, PORT: String(port) }, encoding: 'utf8' });
 
 let running: RunningProcess | undefined;
@@ -122,9 +130,9 @@ describe('the image entrypoint, run from the repository', () => {
 
   const paths = probedPaths();
   for (const name of processNames) {
-    it(`${name}: starts, serves every probed path (${[...paths.get(name)!].join(', ')}), passes the image healthcheck, exits 0 on SIGTERM`, async () => {
+    it(`${name}: starts with its compose environment, serves every probed path (${[...paths.get(name)!].join(', ')}), passes the image healthcheck, exits 0 on SIGTERM`, async () => {
       const port = await freePort();
-      running = runEntrypoint([name], { ...baseEnv, PORT: String(port) });
+      running = runEntrypoint([name], { ...composeEnvironment(name), ...baseEnv, PORT: String(port) });
       await waitForOk(`http://127.0.0.1:${port}/readyz`, running);
       for (const path of paths.get(name)!) {
         const response = await fetch(`http://127.0.0.1:${port}${path}`);
@@ -134,7 +142,9 @@ describe('the image entrypoint, run from the repository', () => {
       }
       expect(runHealthcheck(port, '/readyz').status).toBe(0);
       const code = await running.stop('SIGTERM');
-      expect(code, running.output()).toBe(0);
+      // Exit 0 means every shutdown step ran (stop intake, consumers, outbox relay, NATS drain,
+      // pool). Killed by the signal instead means something re-raised SIGTERM mid-shutdown.
+      expect(code, `${name} ended with ${code ?? running.child.signalCode} on SIGTERM instead of exit 0 after its shutdown steps:\n${running.output()}`).toBe(0);
       running = undefined;
       const after = runHealthcheck(port, '/readyz');
       expect(after.status).toBe(1);
