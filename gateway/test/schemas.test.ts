@@ -124,6 +124,7 @@ describe('POST and GET /api/schemas', () => {
     const second = await call<{ items: Array<{ id: string }> }>(analyst, 'GET', `/api/schemas?name=${tag}&limit=1&offset=1`);
     expect(second.body.items.map((s) => s.id)).toEqual([a.id]);
     expect((await call<{ total: number }>(analyst, 'GET', '/api/schemas?name=%25')).body.total).toBe(0);
+    expect((await call<ErrorBody>(analyst, 'GET', '/api/schemas?name=a%00b')).status).toBe(400);
   });
 
   it('refuses a duplicate name in the tenant with 409', async () => {
@@ -253,6 +254,13 @@ describe('validation', () => {
     });
     expect(bigConfig.status).toBe(400);
     expect(bigConfig.body.error.details.issues![0]!.path).toBe('/nodes/0/config');
+    const nul = await call<ErrorBody>(engineer, 'POST', '/api/schemas', {
+      name: uniqueName('nul\u0000'),
+      nodes: [{ id: 't', type: 'trigger.schedule', name: 'lone \ud800', config: { cron: '* * * * *', input: { 'k\u0000': 'v' } } }],
+      edges: [],
+    });
+    expect(nul.status).toBe(400);
+    expect(nul.body.error.details.issues!.map((i) => i.path)).toEqual(['/name', '/nodes/0/config/input/k\u0000', '/nodes/0/name']);
     const deep = JSON.parse(`${'['.repeat(1_500)}1${']'.repeat(1_500)}`);
     const nested = await call<ErrorBody>(engineer, 'POST', '/api/schemas', {
       name: uniqueName('deep'),
@@ -393,6 +401,9 @@ describe('schema-version over NATS (for the engine)', () => {
     ).rejects.toMatchObject({ code: 'RESOURCE_NOT_FOUND' });
     await expect(
       requestOverNats({ nc, subject: subject(), contract: schemaVersionRequest, payload: { tenant_id: tenant.tenantId, schema_id: 'nope' } }),
+    ).rejects.toMatchObject({ code: 'RESOURCE_NOT_FOUND' });
+    await expect(
+      requestOverNats({ nc, subject: subject(), contract: schemaVersionRequest, payload: { tenant_id: 'a\u0000b', schema_id: schema.id } }),
     ).rejects.toMatchObject({ code: 'RESOURCE_NOT_FOUND' });
 
     expect((await call(engineer, 'DELETE', `/api/schemas/${schema.id}`)).status).toBe(204);

@@ -3,6 +3,7 @@ import { outputPortsOf, validateNodeConfig } from '@conveyor/nodes';
 import type { z } from 'zod';
 import { definitionShape, type DefinitionLimits, type EdgeInput, type NodeInput } from './definition-shape';
 import { cycleClosingEdges, reachableFrom } from './graph-order';
+import { unstorableStrings } from './storable-text';
 
 /** One problem of a definition; `path` is a JSON pointer into `{nodes, edges}` (`/nodes/2/config/url`). */
 export interface DefinitionProblem {
@@ -48,7 +49,10 @@ export function parseDefinitionShape(raw: { nodes: unknown; edges: unknown }, li
   const shape = definitionShape(limits);
   const nodes = shape.nodes.safeParse(raw.nodes);
   const edges = shape.edges.safeParse(raw.edges);
-  const problems = [...(nodes.success ? [] : zodProblems('nodes', nodes.error)), ...(edges.success ? [] : zodProblems('edges', edges.error))];
+  const problems = [
+    ...(nodes.success ? unstorableStrings(nodes.data, '/nodes') : zodProblems('nodes', nodes.error)),
+    ...(edges.success ? unstorableStrings(edges.data, '/edges') : zodProblems('edges', edges.error)),
+  ];
   return { problems, nodes: nodes.data ?? [], edges: edges.data ?? [] };
 }
 

@@ -1,5 +1,6 @@
 import { schemaStatuses } from '@conveyor/contracts';
 import { z } from 'zod';
+import { unstorableText } from './storable-text';
 
 /** Limits on one definition, from the environment (documented in docs/schemas.md). */
 export interface DefinitionLimits {
@@ -58,6 +59,7 @@ function buildDefinitionShape(limits: DefinitionLimits) {
 export type NodeInput = z.output<ReturnType<typeof definitionShape>['nodes']>[number];
 export type EdgeInput = z.output<ReturnType<typeof definitionShape>['edges']>[number];
 
-export const schemaNameShape = z.string().trim().min(1, 'must not be empty').max(200);
-export const schemaDescriptionShape = z.string().max(5_000);
+const storable = (text: string) => unstorableText(text) === null;
+export const schemaNameShape = z.string().trim().min(1, 'must not be empty').max(200).refine(storable, 'must not contain NUL characters or lone surrogates');
+export const schemaDescriptionShape = z.string().max(5_000).refine(storable, 'must not contain NUL characters or lone surrogates');
 export const schemaStatusShape = z.enum(schemaStatuses);

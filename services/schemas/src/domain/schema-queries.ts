@@ -1,9 +1,10 @@
 import type { SchemaStatus } from '@conveyor/contracts';
-import { NotFoundError } from '@conveyor/errors';
+import { NotFoundError, ValidationError } from '@conveyor/errors';
 import { and, count, desc, eq, ilike, isNull, type SQL } from 'drizzle-orm';
 import { schemas, schemaVersions } from '../db/schema';
 import { escapeLike } from '../db/escape-like';
 import type { SchemaDeps } from './schema-deps';
+import { unstorableText } from './storable-text';
 import { isUuid, toSchemaView, toVersionView, toWebhookSecretView, type Actor, type SchemaRow, type SchemaVersionView, type SchemaView, type WebhookSecretView } from './schema-view';
 
 export interface Page<T> {
@@ -41,6 +42,8 @@ export async function getSchema(deps: Pick<SchemaDeps, 'db'>, actor: Pick<Actor,
 
 /** The tenant's live schemas, newest first. */
 export async function listSchemas(deps: Pick<SchemaDeps, 'db'>, actor: Pick<Actor, 'tenantId'>, filter: SchemaListFilter): Promise<Page<SchemaView>> {
+  const nameProblem = filter.name ? unstorableText(filter.name) : null;
+  if (nameProblem) throw new ValidationError(`name ${nameProblem}`, { details: { issues: [{ path: '/name', message: nameProblem }] } });
   const conditions: SQL[] = [eq(schemas.tenantId, actor.tenantId), isNull(schemas.deletedAt)];
   if (filter.status) conditions.push(eq(schemas.status, filter.status));
   if (filter.name) conditions.push(ilike(schemas.name, `%${escapeLike(filter.name)}%`));

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { schemas, schemaVersions } from '../db/schema';
 import type { SchemaDeps } from './schema-deps';
 import { isUuid } from './schema-view';
+import { unstorableText } from './storable-text';
 
 type Request = z.output<typeof schemaVersionRequest.request>;
 type Response = z.input<typeof schemaVersionRequest.response>;
@@ -15,7 +16,7 @@ type Response = z.input<typeof schemaVersionRequest.response>;
  */
 export async function readSchemaVersionForEngine(deps: Pick<SchemaDeps, 'db'>, request: Request): Promise<Response> {
   const notFound = () => new NotFoundError(`Schema ${request.schema_id} not found`, { details: { id: request.schema_id } });
-  if (!isUuid(request.schema_id)) throw notFound();
+  if (!isUuid(request.schema_id) || unstorableText(request.tenant_id)) throw notFound();
   const [schema] = await deps.db
     .select()
     .from(schemas)
