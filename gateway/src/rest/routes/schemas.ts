@@ -176,7 +176,7 @@ const schemaRoutes: RestRoute[] = [
         status: definitionFields.status.optional(),
         nodes: definitionFields.nodes.optional(),
         edges: definitionFields.edges.optional(),
-        version: z.number().int().positive().optional(),
+        version: z.number().int().positive().max(2_147_483_647).optional(),
       })
       .strict(),
     operation: `mutation UpdateSchema($id: ID!, $input: UpdateSchemaInput!, $expectedVersion: Int) {
