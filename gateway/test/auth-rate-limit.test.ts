@@ -3,7 +3,7 @@ import { accessTokenClaims, createTokenVerifier } from '@conveyor/identity';
 import { createHttpServer, createLogger, registerErrorEnvelope } from '@conveyor/service-runtime';
 import { connectTestNats, uniqueName } from '@conveyor/testing';
 import type { FastifyInstance } from 'fastify';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerPerUserRateLimit } from '../src/rate-limit/per-user-rate-limit';
