@@ -391,6 +391,8 @@ describe('schema-version over NATS (for the engine)', () => {
     const latest = await requestOverNats({ nc, subject: subject(), contract: schemaVersionRequest, payload: { tenant_id: tenant.tenantId, schema_id: schema.id } });
     expect(latest).toMatchObject({ schema_id: schema.id, tenant_id: tenant.tenantId, status: 'active', version: 2, latest_version: 2, webhook_secret: secret, deleted_at: null });
     expect(latest.edges[0]).toEqual({ id: 'start:out->double:in', source: 'start', source_port: 'out', target: 'double', target_port: 'in' });
+    const byIdAlone = await requestOverNats({ nc, subject: subject(), contract: schemaVersionRequest, payload: { schema_id: schema.id } });
+    expect(byIdAlone).toMatchObject({ tenant_id: tenant.tenantId, version: 2, webhook_secret: secret });
     const first = await requestOverNats({ nc, subject: subject(), contract: schemaVersionRequest, payload: { tenant_id: tenant.tenantId, schema_id: schema.id, version: 1 } });
     expect(first).toMatchObject({ version: 1, latest_version: 2 });
     await expect(

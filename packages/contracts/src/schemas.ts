@@ -40,7 +40,12 @@ export const schemaVersionRequest = defineRequest({
   verb: 'schema-version',
   request: z
     .object({
-      tenant_id: z.string().min(1),
+      /**
+       * The caller's tenant; only a schema of that tenant is found. Omit it only where the schema
+       * id is all the caller has (webhook intake): the answer names the tenant, and the webhook
+       * signature checked with `webhook_secret` is what authenticates the call.
+       */
+      tenant_id: z.string().min(1).optional(),
       schema_id: z.string().min(1),
       version: z.number().int().positive().optional(),
       include_deleted: z.boolean().default(false),

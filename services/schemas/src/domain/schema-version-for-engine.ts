@@ -16,11 +16,12 @@ type Response = z.input<typeof schemaVersionRequest.response>;
  */
 export async function readSchemaVersionForEngine(deps: Pick<SchemaDeps, 'db'>, request: Request): Promise<Response> {
   const notFound = () => new NotFoundError(`Schema ${request.schema_id} not found`, { details: { id: request.schema_id } });
-  if (!isUuid(request.schema_id) || unstorableText(request.tenant_id)) throw notFound();
+  const tenantId = request.tenant_id;
+  if (!isUuid(request.schema_id) || (tenantId !== undefined && unstorableText(tenantId))) throw notFound();
   const [schema] = await deps.db
     .select()
     .from(schemas)
-    .where(and(eq(schemas.id, request.schema_id), eq(schemas.tenantId, request.tenant_id)));
+    .where(tenantId === undefined ? eq(schemas.id, request.schema_id) : and(eq(schemas.id, request.schema_id), eq(schemas.tenantId, tenantId)));
   if (!schema || (schema.deletedAt && !request.include_deleted)) throw notFound();
   const wanted = request.version ?? schema.version;
   const [version] = await deps.db
