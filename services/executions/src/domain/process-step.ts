@@ -4,6 +4,7 @@ import { lockExecution } from '../db/execution-rows';
 import { claimStep, getStep, parkStepOfPausedExecution, parkStepRow, type StepRow } from '../db/step-rows';
 import type { AbortRegistry } from './abort-registry';
 import { applyStepOutcome, type StepOutcome } from './apply-outcome';
+import { canCompleteFast, completeStepQuickly } from './complete-step-fast';
 import { createExecution } from './create-execution';
 import type { EngineDeps, SchemaVersion } from './engine-deps';
 import { runExecutor, type ExecutorLog, type RunResult } from './run-executor';
@@ -94,6 +95,10 @@ export async function processStep(deps: EngineDeps, aborts: AbortRegistry, deliv
   }
 
   const outcome = result;
+  if (outcome.kind === 'completed' && canCompleteFast(graph, step, step.startStep, outcome.ports)) {
+    await completeStepQuickly(deps, graph, step, claimId, outcome, logs);
+    return { kind: 'done', ran: true };
+  }
   try {
     await runTransition(deps, async (t) => {
       // An execution that is no longer running or paused has cancelled this step already.

@@ -28,6 +28,9 @@ export interface Transition {
   timersToCancel: Map<string, string>;
 }
 
+/** What a transition writes besides row changes; the fast path builds these without a transaction. */
+export type Effects = Pick<Transition, 'deps' | 'outbox' | 'logs' | 'dispatches'>;
+
 /** Runs `work` as one transition: rows, logs and outbox commit together; signals go out after. */
 export async function runTransition<T>(deps: EngineDeps, work: (t: Transition) => Promise<T>): Promise<T> {
   let transition: Transition | undefined;
@@ -48,7 +51,7 @@ export async function runTransition<T>(deps: EngineDeps, work: (t: Transition) =
   return result;
 }
 
-export function emitExecution(t: Transition, execution: ExecutionRow): void {
+export function emitExecution(t: Effects, execution: ExecutionRow): void {
   t.outbox.push(
     eventRow(t.deps.prefix, executionUpdatedEvent, execution.tenantId, { typename: 'Execution', id: execution.id }, {
       ...toExecutionJson(execution),
@@ -57,7 +60,7 @@ export function emitExecution(t: Transition, execution: ExecutionRow): void {
   );
 }
 
-export function emitStep(t: Transition, tenantId: string, step: Pick<StepRow, 'id' | 'executionId' | 'nodeId' | 'attempt' | 'status' | 'error'>): void {
+export function emitStep(t: Effects, tenantId: string, step: Pick<StepRow, 'id' | 'executionId' | 'nodeId' | 'attempt' | 'status' | 'error'>): void {
   t.outbox.push(
     eventRow(t.deps.prefix, stepUpdatedEvent, tenantId, { typename: 'ExecutionStep', id: step.id }, {
       id: step.id,
@@ -72,7 +75,7 @@ export function emitStep(t: Transition, tenantId: string, step: Pick<StepRow, 'i
 
 /** Appends a log row and its event. */
 export function appendLog(
-  t: Transition,
+  t: Effects,
   tenantId: string,
   log: { executionId: string; stepId: string | null; nodeId: string | null; level: LogLevel; message: string; data?: Record<string, unknown> | null; time?: Date },
 ): void {
@@ -98,7 +101,7 @@ export function appendLog(
  * id as `Nats-Msg-Id`, so JetStream drops it when the first one did arrive. `again` marks a
  * re-dispatch (resume), which needs an id of its own.
  */
-export function dispatchStep(t: Transition, step: Pick<StepRow, 'id' | 'executionId'>, notBefore: Date | null = null, again = false): void {
+export function dispatchStep(t: Effects, step: Pick<StepRow, 'id' | 'executionId'>, notBefore: Date | null = null, again = false): void {
   t.dispatches.push({
     v: 1,
     id: again ? `${step.id}.${randomUUID().slice(0, 8)}` : step.id,
