@@ -79,6 +79,8 @@ export const taskReportRequest = defineRequest({
     attempt: z.number().int().positive(),
     outcome: z.enum(['completed', 'failed', 'in_progress']),
     error: z.string().max(taskLimits.errorMaxLength).optional(),
+    /** With `failed`: `false` fails the task for good now (a permanent error), whatever `max_attempts` says. */
+    retry: z.boolean().optional(),
   }),
   response: z.object({
     accepted: z.boolean(),

@@ -7,11 +7,13 @@ const positive = (fallback: number) => z.coerce.number().int().positive().defaul
 export const envShape = {
   ...serviceEnvShape(4104),
   /** Tasks claimed and published per transaction. */
-  SCHEDULER_BATCH_SIZE: positive(500),
+  SCHEDULER_BATCH_SIZE: positive(1_000),
   /** Claim transactions one replica runs at once (each claims different rows: skip locked). */
-  SCHEDULER_DISPATCH_CONCURRENCY: positive(2),
+  SCHEDULER_DISPATCH_CONCURRENCY: positive(3),
   /** How long a handler has to report an attempt before it counts as failed and is retried. */
   SCHEDULER_REPORT_TIMEOUT_MS: positive(60_000),
+  /** How long a `schema.execute` run may wait for its execution to end before it is retried (same execution, by idempotency key). */
+  SCHEDULER_RUN_TIMEOUT_MS: positive(86_400_000),
   /** Due times closer than this are held in the in-memory timer. */
   SCHEDULER_LOOKAHEAD_MS: positive(10_000),
   /** The backstop: reloads the look-ahead window and expires overdue attempts this often. */

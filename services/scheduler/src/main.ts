@@ -4,6 +4,7 @@ import packageJson from '../package.json' with { type: 'json' };
 import { listenForDueTimes } from './db/listen-due';
 import * as tables from './db/schema';
 import { startDispatcher } from './domain/dispatcher';
+import { createExecutionRuns } from './domain/execution-runs';
 import { createReportBatcher } from './domain/report-batcher';
 import type { SchedulerConfig } from './domain/scheduler-config';
 import { createTaskService } from './domain/task-service';
@@ -13,6 +14,7 @@ import { loadEnv } from './env';
 import { createResolvers } from './graphql/resolvers';
 import { createBatchPublisher } from './messaging/jetstream-batch-publisher';
 import { createTaskPublisher } from './messaging/publish-tasks';
+import { startExecutionEventsConsumer } from './messaging/execution-events-consumer';
 import { startSchemaExecuteWorker } from './messaging/schema-execute-worker';
 import { serveSchedulerRequests } from './messaging/serve-scheduler-requests';
 
@@ -50,7 +52,10 @@ wake = (dueMs) => dispatcher.wake(dueMs);
 const listener = listenForDueTimes({ url: env.DATABASE_URL, logger: runtime.logger, onDue: wake, onReconnect: () => dispatcher.refresh() });
 
 const subscriptions = serveSchedulerRequests({ nc: runtime.nc, prefix, logger: runtime.logger, reports, timers });
-const worker = env.SCHEDULER_SCHEMA_EXECUTE_HANDLER === 'true' ? await startSchemaExecuteWorker({ nc: runtime.nc, prefix, logger: runtime.logger, reports }) : null;
+const runs = createExecutionRuns({ pool: runtime.pool, logger: runtime.logger, reports, runTimeoutMs: env.SCHEDULER_RUN_TIMEOUT_MS });
+const executionEvents = await startExecutionEventsConsumer({ nc: runtime.nc, prefix, logger: runtime.logger, runs });
+const worker =
+  env.SCHEDULER_SCHEMA_EXECUTE_HANDLER === 'true' ? await startSchemaExecuteWorker({ nc: runtime.nc, prefix, logger: runtime.logger, reports, runs }) : null;
 
 runtime.onShutdown({
   name: 'scheduler',
@@ -59,6 +64,7 @@ runtime.onShutdown({
     await dispatcher.stop();
     for (const subscription of subscriptions) await subscription.drain();
     await worker?.stop();
+    await executionEvents.stop();
     await reports.stop();
     publisher.close();
   },

@@ -8,6 +8,8 @@ export interface TaskReport {
   attempt: number;
   outcome: 'completed' | 'failed' | 'in_progress';
   error?: string;
+  /** `false` with `failed`: no retry, whatever `max_attempts` says. */
+  retry?: boolean;
 }
 
 /**
@@ -29,17 +31,17 @@ export async function recordTaskReports(
   await client.query('select id from scheduler.tasks where id = any($1::bigint[]) order by id for update', [reports.map((r) => r.taskId)]);
   const { rows } = await client.query<TaskRow>(
     `with r as (
-       select * from unnest($1::bigint[], $2::int[], $3::text[], $4::text[]) as r(id, attempt, outcome, error)
+       select * from unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $8::boolean[]) as r(id, attempt, outcome, error, retry)
      )
      update scheduler.tasks t set
        status = case
          when r.outcome = 'completed' then 'completed'
          when r.outcome = 'in_progress' then 'processing'
-         when t.attempts >= t.max_attempts then 'failed'
+         when t.attempts >= t.max_attempts or not r.retry then 'failed'
          else 'pending' end,
        due_at = case
          when r.outcome = 'in_progress' then clock_timestamp() + $5::float8 * interval '1 millisecond'
-         when r.outcome = 'failed' and t.attempts < t.max_attempts then ${retryDueAtSql('t', '$6', '$7')}
+         when r.outcome = 'failed' and r.retry and t.attempts < t.max_attempts then ${retryDueAtSql('t', '$6', '$7')}
          else t.due_at end,
        last_error = case when r.outcome = 'failed' then coalesce(r.error, 'the handler reported a failure') else t.last_error end,
        completed_at = case when r.outcome = 'completed' then clock_timestamp() else t.completed_at end,
@@ -55,6 +57,7 @@ export async function recordTaskReports(
       reportTimeoutMs,
       retry.baseMs,
       retry.maxMs,
+      reports.map((r) => r.retry ?? true),
     ],
   );
   return rows.map(taskFromRow);

@@ -33,6 +33,8 @@ export const tasks = schedulerSchema.table(
     triggerId: text('trigger_id'),
     /** Engine timers: `<execution_id>/<step_id>`, unique among live timers so a re-sent request is idempotent. */
     timerKey: text('timer_key'),
+    /** `schema.execute`: the execution this attempt started; the task stays processing until it ends. */
+    executionId: text('execution_id'),
     createdAt: ms('created_at').notNull().defaultNow(),
     updatedAt: ms('updated_at').notNull().defaultNow(),
     completedAt: ms('completed_at'),
@@ -45,6 +47,7 @@ export const tasks = schedulerSchema.table(
     index('tasks_tenant_list_idx').on(t.tenantId, t.id),
     uniqueIndex('tasks_live_timer_key_idx').on(t.tenantId, t.timerKey).where(sql`timer_key is not null and status in ('pending', 'processing')`),
     index('tasks_trigger_idx').on(t.triggerId).where(sql`trigger_id is not null`),
+    index('tasks_execution_idx').on(t.executionId).where(sql`execution_id is not null and status = 'processing'`),
   ],
 );
 
@@ -73,3 +76,15 @@ export const triggers = schedulerSchema.table(
   },
   (t) => [index('triggers_due_idx').on(t.nextRun).where(sql`enabled`), index('triggers_tenant_idx').on(t.tenantId, t.createdAt)],
 );
+
+/**
+ * Final statuses of executions, read from the engine's `executions.execution.updated` events and
+ * kept for an hour: an execution may finish before its `schema.execute` task has recorded the
+ * execution id, and the task then finds its outcome here.
+ */
+export const finishedExecutions = schedulerSchema.table('finished_executions', {
+  executionId: text('execution_id').primaryKey(),
+  status: text('status').notNull(),
+  error: text('error'),
+  finishedAt: ms('finished_at').notNull().defaultNow(),
+});

@@ -9,6 +9,7 @@ import {
 import { AppError } from '@conveyor/errors';
 import { requestOverNats, type Logger } from '@conveyor/service-runtime';
 import { AckPolicy, DeliverPolicy, type JsMsg, type NatsConnection } from 'nats';
+import { isFinalExecutionStatus, outcomeOfExecution, type ExecutionRuns } from '../domain/execution-runs';
 import type { ReportBatcher } from '../domain/report-batcher';
 
 const decoder = new TextDecoder();
@@ -18,12 +19,15 @@ const decoder = new TextDecoder();
  * type): asks the engine to start an execution (`executions.start`) and reports the outcome like
  * any other handler. The idempotency key is the task id, so a retried attempt or a redelivered
  * message returns the execution that was already started instead of starting a second one.
+ * The task completes (or fails, without retry) when the execution ends: a run lasts as long as
+ * its execution. A start that fails (engine unavailable, schema missing) is retried with backoff.
  */
 export async function startSchemaExecuteWorker(deps: {
   nc: NatsConnection;
   prefix: string;
   logger: Logger;
   reports: ReportBatcher;
+  runs: ExecutionRuns;
 }): Promise<{ stop(): Promise<void> }> {
   const stream = streamName(deps.prefix, 'TASKS');
   const durable = 'scheduler-schema-execute';
@@ -49,10 +53,10 @@ export async function startSchemaExecuteWorker(deps: {
     }
     const task = parsed.data;
     const payload = (task.payload ?? {}) as { schema_id?: unknown; input?: unknown; start_step?: unknown };
-    let outcome: { outcome: 'completed' | 'failed'; error?: string };
+    let outcome: { outcome: 'completed' | 'failed'; error?: string; retry?: boolean } | null;
     try {
       if (typeof payload.schema_id !== 'string') throw new AppError('VALIDATION_ERROR', 'payload.schema_id must be a string');
-      await requestOverNats({
+      const execution = await requestOverNats({
         nc: deps.nc,
         subject,
         contract: executionStartRequest,
@@ -66,13 +70,20 @@ export async function startSchemaExecuteWorker(deps: {
         },
         timeoutMs: 10_000,
       });
-      outcome = { outcome: 'completed' };
+      // Still running: the task stays processing until the engine announces the end.
+      outcome = isFinalExecutionStatus(execution.status) ? (outcomeOfExecution(execution.id, execution.status, execution.error) as typeof outcome) : null;
+      if (!outcome) await deps.runs.attach(task.task_id, task.attempt, execution.id);
     } catch (error) {
-      outcome = { outcome: 'failed', error: error instanceof AppError ? `${error.code}: ${error.message}` : 'the execution could not be started' };
+      // A refused start (missing schema, invalid input) will not succeed later: no retry. An
+      // unavailable or failing engine is retried with backoff.
+      outcome =
+        error instanceof AppError
+          ? { outcome: 'failed', error: `${error.code}: ${error.message}`, retry: error.status >= 500 }
+          : { outcome: 'failed', error: 'the execution could not be started' };
       if (!(error instanceof AppError)) deps.logger.warn({ err: error, task_id: task.task_id }, 'schema.execute failed');
     }
     try {
-      await deps.reports.submit({ taskId: task.task_id, attempt: task.attempt, ...outcome });
+      if (outcome) await deps.reports.submit({ taskId: task.task_id, attempt: task.attempt, ...outcome });
       msg.ack();
     } catch (error) {
       deps.logger.warn({ err: error, task_id: task.task_id }, 'schema.execute report failed; the message will be redelivered');

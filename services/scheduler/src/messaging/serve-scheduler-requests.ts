@@ -21,7 +21,7 @@ export function serveSchedulerRequests(deps: {
       ...common,
       subject: subjectOfRequest(deps.prefix, 'scheduler', taskReportRequest),
       contract: taskReportRequest,
-      handle: (request) => deps.reports.submit({ taskId: request.task_id, attempt: request.attempt, outcome: request.outcome, error: request.error }),
+      handle: (request) => deps.reports.submit({ taskId: request.task_id, attempt: request.attempt, outcome: request.outcome, error: request.error, retry: request.retry }),
     }),
     serveRequests({
       ...common,
