@@ -140,6 +140,30 @@ describe('createTokenVerifier', () => {
     expect((await fetched.verify(late)).userId).toBe(userId);
   });
 
+  it('keeps verifying with the keys it has while auth cannot be reached', async () => {
+    let clock = Date.now();
+    let up = true;
+    let calls = 0;
+    const v = createTokenVerifier({
+      keys: async () => {
+        calls += 1;
+        if (!up) throw new AppError('SERVICE_UNAVAILABLE', 'down');
+        return [publicJwk];
+      },
+      now: () => clock,
+      maxKeyAgeMs: 1_000,
+      cacheSize: 0,
+    });
+    const token = await sign({ exp: Math.floor(clock / 1000) + 600 });
+    await v.verify(token);
+    up = false;
+    clock += 2_000;
+    expect((await v.verify(token)).userId).toBe(userId);
+    const afterFailure = calls;
+    expect((await v.verify(token)).userId).toBe(userId);
+    expect(calls).toBe(afterFailure);
+  });
+
   it('answers SERVICE_UNAVAILABLE when the keys cannot be fetched', async () => {
     const v = createTokenVerifier({ keys: async () => Promise.reject(new AppError('SERVICE_UNAVAILABLE', 'down')) });
     expect(await codeOf(v.verify(await sign()))).toBe('SERVICE_UNAVAILABLE');

@@ -61,6 +61,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   const now = options.now ?? Date.now;
   let keys = new Map<string, CryptoKey>();
   let fetchedAt = -Infinity;
+  let refreshDueAt = -Infinity;
   let inflight: Promise<void> | null = null;
   // A client sends the same token with every request until it expires. An Ed25519 signature
   // check through WebCrypto costs 190-370 µs on this machine (bench/auth); a hit here costs ~1 µs.
@@ -84,6 +85,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         for (const jwk of jwks) next.set(jwk.kid, (await importJWK(jwk, 'EdDSA')) as CryptoKey);
         keys = next;
         fetchedAt = now();
+        refreshDueAt = fetchedAt + maxKeyAgeMs;
       } finally {
         inflight = null;
       }
@@ -91,8 +93,20 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     return inflight;
   }
 
+  async function refreshIfDue(): Promise<void> {
+    if (now() < refreshDueAt) return;
+    try {
+      await fetchKeys();
+    } catch (error) {
+      // Auth unreachable: keep verifying with the keys already known (an outage of auth must
+      // not fail every request of every service) and try again in 5 seconds.
+      if (keys.size === 0) throw error;
+      refreshDueAt = now() + 5_000;
+    }
+  }
+
   async function keyFor(kid: string): Promise<CryptoKey> {
-    if (now() - fetchedAt > maxKeyAgeMs) await fetchKeys();
+    await refreshIfDue();
     let key = keys.get(kid);
     if (!key) {
       // A just-rotated key must verify even right after another refetch: wait for the next
@@ -100,7 +114,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       const wait = minRefetchIntervalMs - (now() - fetchedAt);
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       key = keys.get(kid);
-      if (!key && now() - fetchedAt >= minRefetchIntervalMs) await fetchKeys();
+      // If auth cannot be asked, the kid stays unknown: INVALID_TOKEN, like any forged kid.
+      if (!key && now() - fetchedAt >= minRefetchIntervalMs) await fetchKeys().catch(() => undefined);
       key = keys.get(kid);
     }
     if (!key) throw invalid('The token was signed by an unknown key');
@@ -110,7 +125,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   async function verify(token: string): Promise<Identity> {
     const hit = verified.get(token);
     if (hit) {
-      if (hit.expiresAtMs > now() && keys.has(hit.kid) && now() - fetchedAt <= maxKeyAgeMs && !isRevoked(hit.identity.userId, hit.issuedAt)) {
+      if (hit.expiresAtMs > now() && keys.has(hit.kid) && now() < refreshDueAt && !isRevoked(hit.identity.userId, hit.issuedAt)) {
         return hit.identity;
       }
       verified.delete(token);
