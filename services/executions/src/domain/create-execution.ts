@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError, ValidationError } from '@conveyor/errors';
-import { findExecutionByIdempotencyKey, insertExecution, type ExecutionRow } from '../db/execution-rows';
-import { insertStep } from '../db/step-rows';
-import type { SchemaVersion } from './engine-deps';
+import { findExecutionByIdempotencyKey, type ExecutionRow } from '../db/execution-rows';
+import { insertStartedExecution } from '../db/insert-started-execution';
+import type { Queryable } from '../db/transaction';
+import type { EngineDeps, SchemaVersion } from './engine-deps';
 import { normalizeGraph, type CompiledGraph, type GraphNode } from './graph';
-import { appendLog, dispatchStep, emitExecution, emitStep, type Transition } from './transition';
+import { appendLog, dispatchStep, emitExecution, type Effects } from './transition';
 
 export type ExecutionTrigger = 'manual' | 'webhook' | 'schedule' | 'subflow';
 
@@ -35,9 +36,9 @@ export function chooseStartNode(graph: CompiledGraph, trigger: ExecutionTrigger)
 }
 
 /** Compiles a schema version's graph, or says which part of it the engine cannot read. */
-export async function graphOfVersion(t: Transition, version: SchemaVersion): Promise<CompiledGraph> {
+export function graphOfVersion(deps: EngineDeps, version: SchemaVersion): { graph: CompiledGraph; stored: boolean } {
   try {
-    return await t.deps.graphs.save(t.client, normalizeGraph(version.nodes, version.edges));
+    return deps.graphs.compile(normalizeGraph(version.nodes, version.edges));
   } catch (error) {
     if (error instanceof Error && /^(node|edge) \d+/.test(error.message)) {
       throw new ValidationError(`schema ${version.schemaId} cannot run: ${error.message}`);
@@ -46,33 +47,37 @@ export async function graphOfVersion(t: Transition, version: SchemaVersion): Pro
   }
 }
 
+/** Where a start writes: the caller's transaction (subflow) or the pool (one statement, its own transaction). */
+export type StartContext = Effects & { client: Queryable; afterCommit: Array<() => void> };
+
 /**
- * Creates an execution of a schema version and its first step, dispatched, inside the caller's
- * transition. With an idempotency key seen before for the schema, returns that execution instead
+ * Creates an execution of a schema version and its first step, dispatched after commit, in one
+ * statement. With an idempotency key seen before for the schema, returns that execution instead
  * (`created: false`).
  */
 export async function createExecution(
-  t: Transition,
+  t: StartContext,
   version: SchemaVersion,
   request: NewExecutionRequest,
-): Promise<{ execution: ExecutionRow; created: boolean; graph: CompiledGraph | null }> {
+): Promise<{ execution: ExecutionRow; created: boolean }> {
   if (version.status === 'archived' || version.status === 'deleted') {
     throw new ConflictError(`schema ${version.schemaId} is ${version.status} and cannot run`, { details: { schema_id: version.schemaId, status: version.status } });
   }
-  const graph = await graphOfVersion(t, version);
+  const { graph, stored } = graphOfVersion(t.deps, version);
   const start = request.startStep !== undefined ? graph.node(request.startStep) : chooseStartNode(graph, request.trigger);
   if (!start) {
     throw request.startStep !== undefined
       ? new ValidationError(`step ${request.startStep} is not a node of schema ${version.schemaId}`, { details: { field: 'start_step', step_id: request.startStep } })
       : new ValidationError(`schema ${version.schemaId} has no nodes to run`);
   }
-  const execution = await insertExecution(t.client, {
+  const startedAt = new Date();
+  const fields = {
     id: randomUUID(),
     tenantId: request.tenantId,
     schemaId: version.schemaId,
     schemaVersion: version.version,
     graphKey: graph.key,
-    status: 'running',
+    status: 'running' as const,
     trigger: request.trigger,
     startStep: start.id,
     input: request.input ?? null,
@@ -80,27 +85,34 @@ export async function createExecution(
     idempotencyKey: request.idempotencyKey ?? null,
     parentExecutionId: request.parent?.executionId ?? null,
     parentStepId: request.parent?.stepId ?? null,
+  };
+  const row: ExecutionRow = { ...fields, currentStep: start.id, output: null, error: null, startedAt, finishedAt: null, updatedAt: startedAt };
+  const own: Effects = { deps: t.deps, outbox: [], logs: [], dispatches: [] };
+  emitExecution(own, row);
+  appendLog(own, row.tenantId, { executionId: row.id, stepId: null, nodeId: null, level: 'info', message: `execution started (${request.trigger}) at ${start.id}`, time: startedAt });
+  const stepId = randomUUID();
+  const execution = await insertStartedExecution(t.client, {
+    execution: { ...fields, startedAt },
+    step: { id: stepId, executionId: row.id, nodeId: start.id, nodeType: start.type, activation: 1, attempt: 1, status: 'pending', ready: true, dispatched: true, input: fields.input, notBefore: null },
+    graph: stored ? null : { key: graph.key, json: JSON.stringify({ nodes: graph.nodes, edges: graph.edges }) },
+    logs: own.logs,
+    outbox: own.outbox,
   });
   if (!execution) {
     const existing = await findExecutionByIdempotencyKey(t.client, request.tenantId, version.schemaId, request.idempotencyKey!);
-    return { execution: existing!, created: false, graph: null };
+    return { execution: existing!, created: false };
   }
-  const step = await insertStep(t.client, {
-    id: randomUUID(),
-    executionId: execution.id,
-    nodeId: start.id,
-    nodeType: start.type,
-    activation: 1,
-    attempt: 1,
-    status: 'pending',
-    ready: true,
-    dispatched: true,
-    input: request.input ?? null,
-    notBefore: null,
-  });
-  emitExecution(t, execution);
-  emitStep(t, execution.tenantId, step);
-  appendLog(t, execution.tenantId, { executionId: execution.id, stepId: null, nodeId: null, level: 'info', message: `execution started (${request.trigger}) at ${start.id}` });
-  dispatchStep(t, step);
-  return { execution, created: true, graph };
+  if (!stored) t.afterCommit.push(() => t.deps.graphs.remember(graph));
+  dispatchStep(t, { id: stepId, executionId: row.id });
+  return { execution, created: true };
+}
+
+/** Starts an execution outside any transaction: one statement, then the dispatch. */
+export async function startExecutionNow(deps: EngineDeps, version: SchemaVersion, request: NewExecutionRequest) {
+  const t: StartContext = { deps, client: deps.pool, outbox: [], logs: [], dispatches: [], afterCommit: [] };
+  const result = await createExecution(t, version, request);
+  for (const run of t.afterCommit) run();
+  if (t.dispatches.length > 0) await deps.signals.dispatch(t.dispatches);
+  if (result.created) deps.signals.outboxWritten();
+  return result;
 }

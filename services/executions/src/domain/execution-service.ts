@@ -4,10 +4,9 @@ import type { LogLevel } from '@conveyor/nodes';
 import { findExecutionByIdempotencyKey, getExecution, listExecutions, type ExecutionRow } from '../db/execution-rows';
 import { listLogs, type LogRow } from '../db/log-rows';
 import { listSteps, type StepRow } from '../db/step-rows';
-import { createExecution, type ExecutionTrigger } from './create-execution';
+import { startExecutionNow, type ExecutionTrigger } from './create-execution';
 import type { EngineDeps } from './engine-deps';
 import { pauseExecution, resumeExecution, stopExecution } from './execution-controls';
-import { runTransition } from './transition';
 import { acceptWebhook, type FinishWaiter, type WebhookAnswer, type WebhookCall } from './webhook-intake';
 
 export interface StartRequest {
@@ -51,15 +50,13 @@ export function createExecutionService(deps: EngineDeps, waitForFinish: FinishWa
         if (existing) return existing;
       }
       const version = await deps.schemas.load(tenantId, request.schemaId);
-      const { execution } = await runTransition(deps, (t) =>
-        createExecution(t, version, {
-          tenantId,
-          trigger: request.trigger ?? 'manual',
-          input: request.input ?? null,
-          startStep: request.startStep,
-          idempotencyKey: request.idempotencyKey,
-        }),
-      );
+      const { execution } = await startExecutionNow(deps, version, {
+        tenantId,
+        trigger: request.trigger ?? 'manual',
+        input: request.input ?? null,
+        startStep: request.startStep,
+        idempotencyKey: request.idempotencyKey,
+      });
       return execution;
     },
     get,

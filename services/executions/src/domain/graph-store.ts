@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import type { Queryable } from '../db/transaction';
 import { compileGraph, graphKeyOf, type CompiledGraph, type ExecutionGraph } from './graph';
 
 /**
@@ -8,8 +7,8 @@ import { compileGraph, graphKeyOf, type CompiledGraph, type ExecutionGraph } fro
  */
 export interface GraphStore {
   get(key: string): Promise<CompiledGraph>;
-  /** Stores the graph inside the caller's transaction (skipped when known stored) and returns it compiled. */
-  save(client: Queryable, graph: ExecutionGraph): Promise<CompiledGraph>;
+  /** Compiles a graph; `stored` says whether this process knows its row exists (else the caller inserts it). */
+  compile(graph: ExecutionGraph): { graph: CompiledGraph; stored: boolean };
   /** Caches a saved graph once its transaction has committed. */
   remember(graph: CompiledGraph): void;
 }
@@ -29,12 +28,10 @@ export function createGraphStore(pool: pg.Pool, maxEntries = 1_000): GraphStore 
       if (!rows[0]) throw new Error(`graph ${key} is not stored`);
       return remember(compileGraph(key, rows[0].graph));
     },
-    async save(client, graph) {
+    compile(graph) {
       const key = graphKeyOf(graph);
       const cached = cache.get(key);
-      if (cached) return cached;
-      await client.query('insert into graphs (key, graph) values ($1, $2) on conflict (key) do nothing', [key, JSON.stringify(graph)]);
-      return compileGraph(key, graph);
+      return cached ? { graph: cached, stored: true } : { graph: compileGraph(key, graph), stored: false };
     },
     remember: (graph) => void remember(graph),
   };

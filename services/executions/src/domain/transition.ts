@@ -26,6 +26,8 @@ export interface Transition {
   aborted: Set<string>;
   finished: Set<string>;
   timersToCancel: Map<string, string>;
+  /** Runs once the transaction has committed (cache fills). */
+  afterCommit: Array<() => void>;
 }
 
 /** What a transition writes besides row changes; the fast path builds these without a transaction. */
@@ -35,12 +37,13 @@ export type Effects = Pick<Transition, 'deps' | 'outbox' | 'logs' | 'dispatches'
 export async function runTransition<T>(deps: EngineDeps, work: (t: Transition) => Promise<T>): Promise<T> {
   let transition: Transition | undefined;
   const result = await withTransaction(deps.pool, async (client) => {
-    transition = { client, deps, outbox: [], logs: [], dispatches: [], aborted: new Set(), finished: new Set(), timersToCancel: new Map() };
+    transition = { client, deps, outbox: [], logs: [], dispatches: [], aborted: new Set(), finished: new Set(), timersToCancel: new Map(), afterCommit: [] };
     const value = await work(transition);
     await insertLogsAndOutbox(client, transition.logs, transition.outbox);
     return value;
   });
   const t = transition!;
+  for (const run of t.afterCommit) run();
   if (t.dispatches.length > 0) await deps.signals.dispatch(t.dispatches);
   if (t.outbox.length > 0) deps.signals.outboxWritten();
   if (t.aborted.size > 0) deps.signals.abort([...t.aborted]);

@@ -1,9 +1,8 @@
 import { AppError, AuthError, ConflictError, NotFoundError } from '@conveyor/errors';
 import { getExecution, type ExecutionRow } from '../db/execution-rows';
-import { createExecution } from './create-execution';
+import { startExecutionNow } from './create-execution';
 import type { EngineDeps } from './engine-deps';
 import { normalizeGraph } from './graph';
-import { runTransition } from './transition';
 import { isValidWebhookSignature, signatureHeader } from './webhook-signature';
 
 /** One `POST /webhook/:schema_id[/:step_id]` call, as the gateway hands it over (raw body for the signature). */
@@ -69,16 +68,14 @@ export async function acceptWebhook(deps: EngineDeps, waitForFinish: FinishWaite
   }
   const input = parseBody(call.rawBody, call.headers['content-type']);
   const idempotencyKey = call.headers['idempotency-key'];
-  const { execution } = await runTransition(deps, (t) =>
-    createExecution(t, version, {
+  const { execution } = await startExecutionNow(deps, version, {
       tenantId: version.tenantId,
       trigger: 'webhook',
       input,
       startStep: call.stepId,
       idempotencyKey: idempotencyKey && idempotencyKey.length > 0 ? idempotencyKey.slice(0, 200) : undefined,
       triggerInfo: { headers: selectedHeaders(call.headers) },
-    }),
-  );
+  });
   const isFinal = (e: ExecutionRow) => ['completed', 'failed', 'stopped'].includes(e.status);
   if (!call.waitMs || call.waitMs <= 0 || isFinal(execution)) return { execution, finished: isFinal(execution) };
   await waitForFinish(execution.id, call.waitMs);
