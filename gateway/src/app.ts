@@ -10,8 +10,11 @@ import {
   type RequestContext,
 } from '@conveyor/service-runtime';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { NatsConnection } from 'nats';
 import type { GatewayEnv } from './env';
 import { createGraphQLServer } from './graphql-server';
+import { createApiSchemaPlugin } from './live/api-schema-plugin';
+import { mountLiveStatus, type LiveStatus } from './live/mount-live-status';
 import { executeOperation } from './rest/execute-operation';
 import { buildOpenApiDocument } from './rest/openapi';
 import { registerRestRoutes } from './rest/register-routes';
@@ -31,10 +34,12 @@ export interface GatewayApp {
   app: FastifyInstance;
   /** Marks the gateway ready (after listen) or draining (on shutdown). */
   setAcceptingWork(accepting: boolean): void;
+  /** Live status (graphql-ws and SSE), present when the gateway was given a NATS connection. */
+  live?: LiveStatus;
 }
 
 /** The gateway's HTTP surface: `/graphql`, the REST adapter, OpenAPI and Swagger UI, health and metrics. */
-export async function buildGatewayApp(options: { env: GatewayEnv; logger: Logger; routes: RestRoute[]; version: string }): Promise<GatewayApp> {
+export async function buildGatewayApp(options: { env: GatewayEnv; logger: Logger; routes: RestRoute[]; version: string; nats?: NatsConnection }): Promise<GatewayApp> {
   const { env, logger } = options;
   const app = createHttpServer({ logger, bodyLimit: env.BODY_LIMIT_BYTES });
   // Only JSON bodies are accepted; anything else answers 415 in the envelope.
@@ -49,10 +54,14 @@ export async function buildGatewayApp(options: { env: GatewayEnv; logger: Logger
 
   const apollo = createGraphQLServer(env, logger);
   apollo.addPlugin(fastifyApolloDrainPlugin(app));
+  const apiSchema = createApiSchemaPlugin();
+  apollo.addPlugin(apiSchema.plugin);
   await apollo.start();
   await app.register(fastifyApollo(apollo), { path: '/graphql', context: async (request: FastifyRequest) => contextOf(request) });
 
   registerRestRoutes(app, options.routes, (operation, variables, context) => executeOperation(apollo, operation, variables, context));
+  const live = options.nats ? await mountLiveStatus(app, { nc: options.nats, env, logger, apollo, schema: apiSchema.schema }) : undefined;
+  if (live) app.addHook('preClose', async () => live.close());
 
   const openApi = buildOpenApiDocument(options.routes, options.version);
   app.get('/openapi.json', async () => openApi);
@@ -75,5 +84,5 @@ export async function buildGatewayApp(options: { env: GatewayEnv; logger: Logger
       ]),
     ),
   });
-  return { app, setAcceptingWork: (accepting) => void (acceptingWork = accepting) };
+  return { app, live, setAcceptingWork: (accepting) => void (acceptingWork = accepting) };
 }

@@ -18,6 +18,14 @@ export const gatewayEnvShape = {
   GRAPHQL_MAX_ALIASES: positive(15),
   GRAPHQL_MAX_COST: positive(5_000),
   GRAPHQL_MAX_TOKENS: positive(2_000),
+  // Live status (graphql-ws subscriptions and SSE) is fed from the EVENTS stream.
+  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  NATS_PREFIX: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'lower-case letters, digits, _ and - only').default('conveyor'),
+  LIVE_INIT_TIMEOUT_MS: positive(10_000),
+  LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION: positive(100),
+  LIVE_MAX_CONNECTIONS_PER_USER: positive(20),
+  LIVE_KEEPALIVE_MS: positive(12_000),
+  LIVE_SSE_HEARTBEAT_MS: positive(15_000),
 };
 
 export type GatewayEnv = ReturnType<typeof loadGatewayEnv>;

@@ -1,5 +1,6 @@
 import { errorRegistry } from '@conveyor/errors';
 import { z } from 'zod';
+import { executionEventsOpenApi } from '../live/sse-openapi';
 import { servedPaths, type RestRoute } from './route-table';
 
 const errorEnvelope = z.object({
@@ -69,6 +70,7 @@ export function buildOpenApiDocument(routes: RestRoute[], version: string): Reco
       paths[openApiPath] = { ...paths[openApiPath], [route.method.toLowerCase()]: operation };
     }
   }
+  Object.assign(paths, executionEventsOpenApi());
   return {
     openapi: '3.1.0',
     info: { title: 'Conveyor API', version, description: 'REST surface of Conveyor. Every route runs one GraphQL operation through the federated gateway.' },
