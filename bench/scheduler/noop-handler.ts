@@ -8,6 +8,8 @@ export interface HandlerStats {
   accepted: Map<number, number>;
   /** Handler start minus `execute_at`, in ms, first delivery of each task. */
   lateness: Map<number, number>;
+  /** JetStream's stored-at time minus `execute_at`: the scheduler's share of the lateness. */
+  publishLateness: Map<number, number>;
   lastAcceptedAt: number;
   lastDeliveredAt: number;
   stop(): Promise<void>;
@@ -36,6 +38,7 @@ export async function startNoopHandler(nc: NatsConnection, prefix: string, taskT
     deliveries: new Map(),
     accepted: new Map(),
     lateness: new Map(),
+    publishLateness: new Map(),
     lastAcceptedAt: 0,
     lastDeliveredAt: 0,
     async stop() {
@@ -62,7 +65,10 @@ export async function startNoopHandler(nc: NatsConnection, prefix: string, taskT
     for await (const msg of messages) {
       const started = Date.now();
       const task = taskDispatchMessage.parse(msg.json());
-      if (!stats.lateness.has(task.task_id)) stats.lateness.set(task.task_id, started - Date.parse(task.execute_at));
+      if (!stats.lateness.has(task.task_id)) {
+        stats.lateness.set(task.task_id, started - Date.parse(task.execute_at));
+        stats.publishLateness.set(task.task_id, Math.round(msg.info.timestampNanos / 1e6) - Date.parse(task.execute_at));
+      }
       const key = `${task.task_id}:${task.attempt}`;
       stats.deliveries.set(key, (stats.deliveries.get(key) ?? 0) + 1);
       stats.lastDeliveredAt = started;

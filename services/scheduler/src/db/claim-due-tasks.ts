@@ -33,7 +33,7 @@ export async function completeDispatchedTimers(client: Pick<pg.PoolClient, 'quer
   if (ids.length === 0) return [];
   const { rows } = await client.query<TaskRow>(
     `update scheduler.tasks t set status = 'completed', completed_at = clock_timestamp(), updated_at = clock_timestamp()
-     where t.id = any($1::bigint[]) returning ${taskColumnsOf('t')}`,
+     where t.id = any($1::bigint[]) returning ${taskColumnsOf('t', { payload: false })}`,
     [ids],
   );
   return rows.map(taskFromRow);

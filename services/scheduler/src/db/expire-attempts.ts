@@ -19,7 +19,7 @@ export async function expireAttempts(client: Pick<pg.PoolClient, 'query'>, now: 
        due_at = case when t.attempts >= t.max_attempts then t.due_at else ${retryDueAtSql('t', '$3', '$4')} end,
        updated_at = clock_timestamp()
      from expired where t.id = expired.id
-     returning ${taskColumnsOf('t')}`,
+     returning ${taskColumnsOf('t', { payload: false })}`,
     [now, limit, retry.baseMs, retry.maxMs],
   );
   return rows.map(taskFromRow);

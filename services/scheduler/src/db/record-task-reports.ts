@@ -48,7 +48,7 @@ export async function recordTaskReports(
        updated_at = clock_timestamp()
      from r
      where t.id = r.id and r.attempt = t.attempts and t.status = 'processing'
-     returning ${taskColumnsOf('t')}`,
+     returning ${taskColumnsOf('t', { payload: false })}`,
     [
       reports.map((r) => r.taskId),
       reports.map((r) => r.attempt),
