@@ -173,4 +173,24 @@ describe('engine controls', () => {
     expect(children.items).toHaveLength(1);
     expect(children.items[0]).toMatchObject({ status: 'completed', parentExecutionId: id, trigger: 'subflow', output: 49 });
   });
+
+  it('a schema that calls itself as a subflow fails at the nesting limit instead of recursing forever', async () => {
+    const schemaId = h.addSchema({ nodes: [{ id: 'start', type: 'trigger.manual' }], edges: [] });
+    // Point the subflow at its own schema: rewrite the stored definition through the harness.
+    const self = h.addSchema({
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        { id: 'again', type: 'subflow', config: { schemaId } },
+      ],
+      edges: [{ source: 'start', target: 'again' }],
+    });
+    h.replaceSchema(schemaId, self);
+    const { id } = await h.service.start(h.tenantId, { schemaId, input: {} });
+    const done = await h.waitForStatus(id);
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatch(/subflow/);
+    const all = await h.service.list(h.tenantId, { schemaId, limit: 200, offset: 0 });
+    expect(all.total).toBe(11);
+    expect(all.items.every((e) => e.status === 'failed')).toBe(true);
+  });
 });

@@ -244,4 +244,38 @@ describe('engine: start → steps → completed', () => {
     const logs = events.filter((e) => e.type === `${h.prefix}.executions.log.appended`);
     expect(logs.find((e) => e.data.message === 'hello')).toMatchObject({ entity: { typename: 'ExecutionLog' }, data: { level: 'warn', node_id: 'say' } });
   });
+
+  it('runs switch (ports from config), set, nats.publish (under the prefix) and the fail node', async () => {
+    const published: unknown[] = [];
+    const sub = h.nc.subscribe(`${h.prefix}.orders.routed`, { callback: (_, msg) => void published.push(msg.json()) });
+    await h.nc.flush();
+    const schemaId = h.addSchema({
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        { id: 'route', type: 'switch', config: { cases: [{ port: 'eu', when: 'region = "eu"' }, { port: 'us', when: 'region = "us"' }] } },
+        { id: 'eu', type: 'set', config: { values: { desk: '"Berlin"' } } },
+        { id: 'us', type: 'fail', config: { message: 'no US desk' } },
+        { id: 'other', type: 'fail', config: { message: 'unknown region' } },
+        { id: 'announce', type: 'nats.publish', config: { subject: 'orders.routed' } },
+      ],
+      edges: [
+        { source: 'start', target: 'route' },
+        { source: 'route', source_port: 'eu', target: 'eu' },
+        { source: 'route', source_port: 'us', target: 'us' },
+        { source: 'route', source_port: 'default', target: 'other' },
+        { source: 'eu', target: 'announce' },
+      ],
+    });
+    const eu = await h.service.start(h.tenantId, { schemaId, input: { region: 'eu' } });
+    expect((await h.waitForStatus(eu.id)).status).toBe('completed');
+    const byNode = Object.fromEntries((await h.stepsOf(eu.id)).map((s) => [s.nodeId, s.status]));
+    expect(byNode).toEqual({ start: 'completed', route: 'completed', eu: 'completed', us: 'skipped', other: 'skipped', announce: 'completed' });
+    while (published.length === 0) await new Promise((r) => setTimeout(r, 10));
+    expect(published).toEqual([{ region: 'eu', desk: 'Berlin' }]);
+    sub.unsubscribe();
+
+    const us = await h.service.start(h.tenantId, { schemaId, input: { region: 'us' } });
+    const failed = await h.waitForStatus(us.id);
+    expect(failed).toMatchObject({ status: 'failed', error: 'node us failed: no US desk' });
+  });
 });

@@ -85,6 +85,10 @@ export async function startEngineHarness(label: string, options: { timers?: Time
       });
       return schemaId;
     },
+    /** Makes `schemaId` answer with the definition of `from` (to build self-referencing schemas). */
+    replaceSchema(schemaId: string, from: string) {
+      definitions.set(schemaId, { ...definitions.get(from)!, schemaId });
+    },
     /** Polls the execution until it reaches one of `statuses` (the test timeout bounds a hang). */
     async waitForStatus(executionId: string, statuses: string[] = ['completed', 'failed', 'stopped']) {
       for (;;) {

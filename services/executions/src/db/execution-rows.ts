@@ -133,3 +133,18 @@ export async function listExecutions(client: Queryable, f: ExecutionFilter): Pro
   ]);
   return { items: items.rows, total: Number(count.rows[0]!.total) };
 }
+
+/** How many parents an execution has (0 for a top-level one), counted up to `limit`. */
+export async function subflowDepth(client: Queryable, id: string, limit: number): Promise<number> {
+  const { rows } = await client.query<{ depth: number }>(
+    `with recursive up(id, depth) as (
+       select parent_execution_id, 1 from executions where id = $1 and parent_execution_id is not null
+       union all
+       select e.parent_execution_id, up.depth + 1 from executions e join up on e.id = up.id
+       where e.parent_execution_id is not null and up.depth < $2
+     )
+     select coalesce(max(depth), 0)::int as depth from up`,
+    [id, limit],
+  );
+  return rows[0]!.depth;
+}

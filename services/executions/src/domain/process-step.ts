@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '@conveyor/errors';
-import { lockExecution } from '../db/execution-rows';
+import { lockExecution, subflowDepth } from '../db/execution-rows';
 import { claimStep, getStep, parkStepOfPausedExecution, parkStepRow, type StepRow } from '../db/step-rows';
 import type { AbortRegistry } from './abort-registry';
 import { applyStepOutcome, type StepOutcome } from './apply-outcome';
@@ -20,6 +20,9 @@ export interface StepDelivery {
 
 /** `done`: ack the message. `later`: nak it, to be delivered again after `delayMs`. */
 export type DeliveryResult = { kind: 'done'; ran: boolean } | { kind: 'later'; delayMs: number };
+
+/** Deepest chain of subflows (parent → child → …) an execution may start. */
+export const maxSubflowDepth = 10;
 
 /** Thrown inside a transition to roll it back when the claim turned out stale. */
 class StaleClaim extends Error {}
@@ -80,6 +83,10 @@ export async function processStep(deps: EngineDeps, aborts: AbortRegistry, deliv
 
   // Work that talks to other services happens before the transaction, and is idempotent.
   let child: SchemaVersion | null = null;
+  if (result.kind === 'subflow' && (await subflowDepth(deps.pool, step.executionId, maxSubflowDepth)) >= maxSubflowDepth) {
+    // A schema that calls itself (directly or not) would otherwise nest forever.
+    result = { kind: 'failed', error: `subflows nest deeper than ${maxSubflowDepth} levels`, retryable: false };
+  }
   if (result.kind === 'subflow') {
     try {
       child = await deps.schemas.load(step.tenantId, result.schemaId, result.version);
