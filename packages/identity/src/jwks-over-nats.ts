@@ -19,7 +19,7 @@ const decoder = new TextDecoder();
  * Asks auth for its JWKS over NATS request/reply (`<prefix>.auth.jwks`). A failure is
  * `SERVICE_UNAVAILABLE`, not an invalid token: the caller's token may well be good.
  */
-export function natsKeySource(nc: NatsRequester, prefix: string, timeoutMs = 3_000): KeySource {
+export function natsKeySource(nc: NatsRequester, prefix: string, timeoutMs = 5_000): KeySource {
   const subject = requestSubject(prefix, 'auth', jwksRequest.verb);
   return async () => {
     try {

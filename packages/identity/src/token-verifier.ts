@@ -114,8 +114,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       const wait = minRefetchIntervalMs - (now() - fetchedAt);
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       key = keys.get(kid);
-      // If auth cannot be asked, the kid stays unknown: INVALID_TOKEN, like any forged kid.
-      if (!key && now() - fetchedAt >= minRefetchIntervalMs) await fetchKeys().catch(() => undefined);
+      // If auth cannot be asked, this answers SERVICE_UNAVAILABLE (retryable), not INVALID_TOKEN:
+      // the kid may be a real new key, and a client told its token is invalid would drop it.
+      if (!key && now() - fetchedAt >= minRefetchIntervalMs) await fetchKeys();
       key = keys.get(kid);
     }
     if (!key) throw invalid('The token was signed by an unknown key');
