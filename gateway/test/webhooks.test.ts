@@ -130,6 +130,30 @@ describe('POST /webhook/:schema_id', () => {
   });
 });
 
+describe('changes to the schema reach the webhook', () => {
+  it('a rotated secret replaces the old one and an archived schema stops accepting calls', async () => {
+    const schemaId = await p.createSchema(orderFlow());
+    const old = await secretOf(schemaId);
+    const body = '{"order":{"id":"R","items":[]}}';
+    expect((await post(`/webhook/${schemaId}`, body, { 'x-webhook-signature': sign(old, body) })).status).toBe(202);
+    const rotated = await p.call(p.engineer, 'POST', `/api/schemas/${schemaId}/webhook-secret/rotate`);
+    expect(rotated.status).toBe(200);
+    const fresh = rotated.body.webhook_secret as string;
+    // The engine caches a schema's latest version and drops it on the schemas service's event.
+    while ((await post(`/webhook/${schemaId}`, body, { 'x-webhook-signature': sign(old, body) })).status !== 401) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect((await post(`/webhook/${schemaId}`, body, { 'x-webhook-signature': sign(fresh, body) })).status).toBe(202);
+
+    const current = await p.call(p.engineer, 'GET', `/api/schemas/${schemaId}`);
+    const archived = await p.call(p.engineer, 'PUT', `/api/schemas/${schemaId}`, { status: 'archived' }, { 'if-match': `"${current.body.version}"` });
+    expect(archived.status, JSON.stringify(archived.body)).toBe(200);
+    while ((await post(`/webhook/${schemaId}`, body, { 'x-webhook-signature': sign(fresh, body) })).status !== 409) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  });
+});
+
 describe('POST /webhook/:schema_id/:step_id', () => {
   it('starts at that node with the body as its input; an unknown node is 404', async () => {
     const schemaId = await p.createSchema(orderFlow());

@@ -47,13 +47,16 @@ export interface Engine {
 export async function startEngine(options: EngineOptions): Promise<Engine> {
   const { nc, js, prefix, logger, pool } = options;
   const jsm = await nc.jetstreamManager();
+  const schemasClient = options.schemas
+    ? undefined
+    : createSchemasClient({ nc, subject: requestSubject(prefix, 'schemas', schemaVersionRequest.verb), pool, prefix, logger });
   const deps: EngineDeps = {
     pool,
     prefix,
     logger,
     graphs: createGraphStore(pool),
     findNodeModule,
-    schemas: options.schemas ?? createSchemasClient({ nc, subject: requestSubject(prefix, 'schemas', schemaVersionRequest.verb), pool }),
+    schemas: options.schemas ?? schemasClient!,
     timers: options.timers ?? createSchedulerTimers({ nc, subject: (verb) => requestSubject(prefix, 'scheduler', verb) }),
     signals: createEngineSignals({ nc, prefix, wakeRelay: options.wakeRelay, logger }),
     publish: async (subject, data) => {
@@ -86,6 +89,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       clearInterval(sweeper);
       await sweeping;
       startSub.unsubscribe();
+      schemasClient?.close();
       await Promise.all(workers.map((w) => w.stop()));
       abortSub.unsubscribe();
     },

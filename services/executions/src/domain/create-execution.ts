@@ -38,7 +38,12 @@ export function chooseStartNode(graph: CompiledGraph, trigger: ExecutionTrigger)
 /** Compiles a schema version's graph, or says which part of it the engine cannot read. */
 export function graphOfVersion(deps: EngineDeps, version: SchemaVersion): { graph: CompiledGraph; stored: boolean } {
   try {
-    return deps.graphs.compile(normalizeGraph(version.nodes, version.edges));
+    // A cached schema version is the same object call after call: hash its graph once.
+    const known = compiledVersions.get(version.nodes);
+    if (known) return { graph: known, stored: deps.graphs.has(known.key) };
+    const compiled = deps.graphs.compile(normalizeGraph(version.nodes, version.edges));
+    compiledVersions.set(version.nodes, compiled.graph);
+    return compiled;
   } catch (error) {
     if (error instanceof Error && /^(node|edge) \d+/.test(error.message)) {
       throw new ValidationError(`schema ${version.schemaId} cannot run: ${error.message}`);
@@ -46,6 +51,8 @@ export function graphOfVersion(deps: EngineDeps, version: SchemaVersion): { grap
     throw error;
   }
 }
+
+const compiledVersions = new WeakMap<object, CompiledGraph>();
 
 /** Where a start writes: the caller's transaction (subflow) or the pool (one statement, its own transaction). */
 export type StartContext = Effects & { client: Queryable; afterCommit: Array<() => void> };

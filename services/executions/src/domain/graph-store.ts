@@ -9,6 +9,8 @@ export interface GraphStore {
   get(key: string): Promise<CompiledGraph>;
   /** Compiles a graph; `stored` says whether this process knows its row exists (else the caller inserts it). */
   compile(graph: ExecutionGraph): { graph: CompiledGraph; stored: boolean };
+  /** Whether this process knows the graph's row is stored. */
+  has(key: string): boolean;
   /** Caches a saved graph once its transaction has committed. */
   remember(graph: CompiledGraph): void;
 }
@@ -33,6 +35,7 @@ export function createGraphStore(pool: pg.Pool, maxEntries = 1_000): GraphStore 
       const cached = cache.get(key);
       return cached ? { graph: cached, stored: true } : { graph: compileGraph(key, graph), stored: false };
     },
+    has: (key) => cache.has(key),
     remember: (graph) => void remember(graph),
   };
 }

@@ -1,8 +1,7 @@
 import { AppError, AuthError, ConflictError, NotFoundError } from '@conveyor/errors';
 import { getExecution, type ExecutionRow } from '../db/execution-rows';
-import { startExecutionNow } from './create-execution';
+import { graphOfVersion, startExecutionNow } from './create-execution';
 import type { EngineDeps } from './engine-deps';
-import { normalizeGraph } from './graph';
 import { isValidWebhookSignature, signatureHeader } from './webhook-signature';
 
 /** One `POST /webhook/:schema_id[/:step_id]` call, as the gateway hands it over (raw body for the signature). */
@@ -53,7 +52,7 @@ function parseBody(rawBody: string, contentType: string | undefined): unknown {
  */
 export async function acceptWebhook(deps: EngineDeps, waitForFinish: FinishWaiter, call: WebhookCall): Promise<WebhookAnswer> {
   const version = await deps.schemas.loadForWebhook(call.schemaId);
-  const graph = normalizeGraph(version.nodes, version.edges);
+  const { graph } = graphOfVersion(deps, version);
   const webhookTrigger = graph.nodes.find((n) => n.type === 'trigger.webhook');
   if (version.webhookSecret && webhookTrigger?.config.requireSignature !== false) {
     if (!isValidWebhookSignature(version.webhookSecret, call.rawBody, call.headers[signatureHeader])) {
