@@ -19,6 +19,7 @@ import { executeOperation } from './rest/execute-operation';
 import { buildOpenApiDocument } from './rest/openapi';
 import { registerRestRoutes } from './rest/register-routes';
 import type { RestRoute } from './rest/route-table';
+import { createPerUserRateLimit } from './rate-limit/per-user-rate-limit';
 import { subgraphUrls } from './subgraphs';
 
 /** Identity must come from a verified token; headers claiming one are dropped at the door. */
@@ -51,6 +52,8 @@ export async function buildGatewayApp(options: { env: GatewayEnv; logger: Logger
       if (identityHeader.test(name)) delete request.headers[name];
     }
   });
+  const requestLimit = env.RATE_LIMIT_PER_MINUTE ?? (env.NODE_ENV === 'production' ? 100 : 0);
+  if (options.nats && requestLimit > 0) createPerUserRateLimit(app, { nc: options.nats, prefix: env.NATS_PREFIX, limit: requestLimit });
 
   const apollo = createGraphQLServer(env, logger);
   apollo.addPlugin(fastifyApolloDrainPlugin(app));

@@ -26,6 +26,13 @@ export const gatewayEnvShape = {
   LIVE_MAX_CONNECTIONS_PER_USER: positive(20),
   LIVE_KEEPALIVE_MS: positive(12_000),
   LIVE_SSE_HEARTBEAT_MS: positive(15_000),
+  /**
+   * Requests per minute per user (per client address without a valid token), shared by every
+   * replica over NATS; 0 turns the limit off. Unset: 100 in production (`002_*.txt`), off otherwise.
+   */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).optional(),
+  /** Origins besides the gateway's own that may use the cookie login flow (comma-separated). */
+  AUTH_COOKIE_ALLOWED_ORIGINS: z.string().default(''),
 };
 
 export type GatewayEnv = ReturnType<typeof loadGatewayEnv>;

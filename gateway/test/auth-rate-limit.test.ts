@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { accessTokenClaims, createTokenVerifier } from '@conveyor/identity';
 import { createHttpServer, createLogger, registerErrorEnvelope } from '@conveyor/service-runtime';
-import { connectTestNats, uniqueName } from '@conveyor/testing';
+import { connectTestNats, createTestStreams, deleteTestStreams, startServiceProcess, uniqueName } from '@conveyor/testing';
 import type { FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import type { NatsConnection } from 'nats';
@@ -100,5 +100,40 @@ describe('per-user rate limit across replicas', () => {
       expect(response.headers['x-ratelimit-limit']).toBeUndefined();
     }
     expect(replicas[0]!.counter.total('ip:127.0.0.1')).toBe(before);
+  });
+});
+
+describe('the gateway process with RATE_LIMIT_PER_MINUTE', () => {
+  it('answers 429 past the limit for a client without a token', async () => {
+    const prefix = uniqueName('ratelimit_gw');
+    await createTestStreams(nc, prefix);
+    const nowhere = 'http://127.0.0.1:1/graphql';
+    const gateway = await startServiceProcess('gateway', {
+      NATS_PREFIX: prefix,
+      RATE_LIMIT_PER_MINUTE: '4',
+      AUTH_URL: nowhere,
+      SCHEMAS_URL: nowhere,
+      EXECUTIONS_URL: nowhere,
+      SCHEDULER_URL: nowhere,
+      CATALOG_URL: nowhere,
+    });
+    try {
+      if (Math.floor(Date.now() / 60_000) !== Math.floor((Date.now() + 5_000) / 60_000)) await new Promise((r) => setTimeout(r, 5_000));
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i += 1) {
+        const response = await fetch(`${gateway.url}/api/v1/users/me`);
+        statuses.push(response.status);
+        if (response.status === 429) {
+          expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+          expect(((await response.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMIT_EXCEEDED');
+        } else await response.arrayBuffer();
+      }
+      expect(statuses.slice(0, 4).every((status) => status !== 429)).toBe(true);
+      expect(statuses[4]).toBe(429);
+      expect((await fetch(`${gateway.url}/livez`)).status).toBe(200);
+    } finally {
+      await gateway.stop();
+      await deleteTestStreams(nc, prefix);
+    }
   });
 });

@@ -1,7 +1,9 @@
+import { gatewayRateLimitSubject } from '@conveyor/contracts';
 import { AppError } from '@conveyor/errors';
-import type { TokenVerifier } from '@conveyor/identity';
+import { createTokenVerifier, natsKeySource, subscribeToRevocations, type TokenVerifier } from '@conveyor/identity';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { SharedWindowCounter } from './shared-window-counter';
+import type { NatsConnection } from 'nats';
+import { createSharedWindowCounter, type SharedWindowCounter } from './shared-window-counter';
 
 /** Operational endpoints that probes and scrapers call: never limited. */
 const exempt = /^\/(health|livez|readyz|metrics|openapi\.json|docs)(\/|$|\?)/;
@@ -34,5 +36,17 @@ export function registerPerUserRateLimit(app: FastifyInstance, options: { counte
       reply.header('retry-after', String(retryAfter));
       throw new AppError('RATE_LIMIT_EXCEEDED', `More than ${options.limit} requests in a minute`, { details: { limit: options.limit, retry_after_seconds: retryAfter } });
     }
+  });
+}
+
+/** Wires the limit on a gateway: its own verifier (auth's JWKS over NATS) and a counter shared with the other replicas. */
+export function createPerUserRateLimit(app: FastifyInstance, options: { nc: NatsConnection; prefix: string; limit: number }): void {
+  const verifier = createTokenVerifier({ keys: natsKeySource(options.nc, options.prefix) });
+  const revocations = subscribeToRevocations(options.nc, options.prefix, verifier);
+  const counter = createSharedWindowCounter({ transport: options.nc, subject: gatewayRateLimitSubject(options.prefix), windowMs: 60_000 });
+  registerPerUserRateLimit(app, { counter, limit: options.limit, verifier });
+  app.addHook('onClose', async () => {
+    counter.close();
+    revocations.unsubscribe();
   });
 }

@@ -47,3 +47,9 @@ export const userUpdatedEvent = defineEvent({
     tokens_valid_after: z.iso.datetime().nullable(),
   }),
 });
+
+/**
+ * `<prefix>.gateway.ratelimit`: each gateway replica's request counts of the current window
+ * (core NATS, fire and forget; three tokens, so no stream captures it).
+ */
+export const gatewayRateLimitSubject = (prefix: string) => `${prefix}.gateway.ratelimit`;

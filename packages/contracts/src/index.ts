@@ -1,5 +1,5 @@
 export { eventSubject, isValidPrefix, requestSubject, serviceNames, type ServiceName } from './subjects';
-export { jwksRequest, publicJwkSchema, roles, userUpdatedEvent, type PublicJwk, type Role } from './auth';
+export { gatewayRateLimitSubject, jwksRequest, publicJwkSchema, roles, userUpdatedEvent, type PublicJwk, type Role } from './auth';
 export { platformStreams, streamName, type StreamDefinition } from './streams';
 export {
   defineEvent,

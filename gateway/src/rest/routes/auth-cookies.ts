@@ -1,4 +1,5 @@
 import { ForbiddenError } from '@conveyor/errors';
+import { gatewayEnvShape } from '../../env';
 
 /**
  * The refresh cookie of the browser flow (`004_*.txt`): HttpOnly (scripts never see it), Secure,
@@ -28,9 +29,12 @@ export function readRefreshCookie(headers: Headers): string | null {
   return null;
 }
 
-/** Extra origins allowed to use the cookie flow (comma-separated), besides the gateway's own. */
+/**
+ * Extra origins allowed to use the cookie flow, besides the gateway's own:
+ * `AUTH_COOKIE_ALLOWED_ORIGINS` (comma-separated), declared in the gateway's env shape.
+ */
 const allowedOrigins = new Set(
-  (process.env.AUTH_COOKIE_ALLOWED_ORIGINS ?? '')
+  gatewayEnvShape.AUTH_COOKIE_ALLOWED_ORIGINS.parse(process.env.AUTH_COOKIE_ALLOWED_ORIGINS || undefined)
     .split(',')
     .map((origin) => origin.trim().replace(/\/$/, ''))
     .filter(Boolean),
