@@ -167,6 +167,11 @@ describe('engine: start → steps → completed', () => {
     expect(listed.total).toBe(1);
     expect((await h.service.list(h.tenantId, { schemaId, status: 'failed', limit: 10, offset: 0 })).total).toBe(0);
     await expect(h.service.start(h.tenantId, { schemaId: 'unknown' })).rejects.toMatchObject({ code: 'RESOURCE_NOT_FOUND' });
+    const draft = h.addSchema({ nodes: [{ id: 'start', type: 'trigger.manual' }], edges: [], status: 'draft' });
+    expect((await h.service.start(h.tenantId, { schemaId: draft })).status).toBe('running');
+    await expect(h.service.start(h.tenantId, { schemaId: draft, trigger: 'schedule' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    const archived = h.addSchema({ nodes: [{ id: 'start', type: 'trigger.manual' }], edges: [], status: 'archived' });
+    await expect(h.service.start(h.tenantId, { schemaId: archived })).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
   it('re-sends a dispatch lost between commit and publish (the sweeper), and the execution completes', async () => {

@@ -70,6 +70,9 @@ export async function createExecution(
   if (version.status === 'archived' || version.status === 'deleted') {
     throw new ConflictError(`schema ${version.schemaId} is ${version.status} and cannot run`, { details: { schema_id: version.schemaId, status: version.status } });
   }
+  if ((request.trigger === 'webhook' || request.trigger === 'schedule') && version.status !== 'active') {
+    throw new ConflictError(`schema ${version.schemaId} is ${version.status}; only active schemas run by ${request.trigger}`, { details: { schema_id: version.schemaId, status: version.status } });
+  }
   const { graph, stored } = graphOfVersion(t.deps, version);
   const start = request.startStep !== undefined ? graph.node(request.startStep) : chooseStartNode(graph, request.trigger);
   if (!start) {
