@@ -1,10 +1,9 @@
-import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { jwksRequest, requestSubject, streamName } from '@conveyor/contracts';
+import { streamName } from '@conveyor/contracts';
 import { createLogger } from '@conveyor/service-runtime';
-import { startServiceProcess, type RunningProcess } from '@conveyor/testing';
+import { createTestTenant, createTestUser, migrateServices, startServiceProcess, type RunningProcess, type TestTenant, type TestUser } from '@conveyor/testing';
 import { createClient, type Client } from 'graphql-ws';
-import { DeliverPolicy, type NatsConnection, type Subscription } from 'nats';
+import { DeliverPolicy } from 'nats';
 import WebSocket from 'ws';
 import { startEngineHarness, type EngineHarness } from '../../services/executions/test/engine-harness';
 import { buildGatewayApp, type GatewayApp } from '../src/app';
@@ -14,10 +13,9 @@ import { routes } from '../src/rest/routes/index';
 /**
  * Live status end to end: the real execution engine (in this process, real PostgreSQL and
  * JetStream, outbox relay to the EVENTS stream), a real executions subgraph process on the same
- * database for the gateway's queries, and the real gateway in this process listening on a free
- * port, with NATS. Tokens are EdDSA access tokens signed here and verified by the gateway and the
- * subgraph through the JWKS request auth answers (`<prefix>.auth.jwks`): this file answers it,
- * because the auth service's token issuance was not committed when these tests were written.
+ * database for the gateway's queries, real auth processes issuing the tokens (a second one with a
+ * two-second access-token lifetime, same keys, for the expiry case), and the real gateway in this
+ * process listening on a free port, with NATS.
  */
 export interface LiveHarness {
   engine: EngineHarness;
@@ -25,40 +23,45 @@ export interface LiveHarness {
   url: string;
   wsUrl: string;
   tenantId: string;
+  /** An engineer of the tenant the executions belong to. */
+  user: TestUser;
   /** Polls the execution (in the harness's tenant) until it reaches one of `statuses`. */
   waitForStatus(executionId: string, statuses?: string[]): Promise<void>;
-  token(options?: { tenantId?: string; userId?: string; expiresInSeconds?: number }): string;
+  /** The engineer's access token. */
+  token(): string;
+  /** A token of another user of the same tenant. */
+  newUserToken(): Promise<string>;
+  /** A token of a user of another tenant. */
+  foreignToken(): Promise<string>;
+  /** A token of the engineer that expires two seconds after it is issued. */
+  shortLivedToken(): Promise<string>;
   client(token: string | undefined, onClosed?: (code: number, reason: string) => void): Client;
   /** `executions.execution.updated` (and other) events of one entity in the stream, in order. */
   streamEvents(subjectSuffix: string, match: (data: Record<string, unknown>) => boolean): Promise<Array<{ seq: number; data: Record<string, unknown> }>>;
   close(): Promise<void>;
 }
 
-const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-
-function signToken(privateKey: KeyObject, kid: string, claims: Record<string, unknown>): string {
-  const input = `${base64url({ alg: 'EdDSA', typ: 'at+jwt', kid })}.${base64url(claims)}`;
-  return `${input}.${sign(null, Buffer.from(input), privateKey).toString('base64url')}`;
-}
-
-function serveJwks(nc: NatsConnection, prefix: string): { privateKey: KeyObject; kid: string; subscription: Subscription } {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  const kid = randomUUID();
-  const jwk = { ...(publicKey.export({ format: 'jwk' }) as { kty: string; crv: string; x: string }), kid, alg: 'EdDSA', use: 'sig' };
-  const subscription = nc.subscribe(requestSubject(prefix, 'auth', jwksRequest.verb), {
-    callback: (_error, message) => message.respond(new TextEncoder().encode(JSON.stringify({ keys: [jwk] }))),
-  });
-  return { privateKey, kid, subscription };
-}
-
 export async function startLiveHarness(label: string, env: Record<string, string> = {}): Promise<LiveHarness> {
   const engine = await startEngineHarness(label);
-  const tenantId = randomUUID();
-  const { privateKey, kid, subscription } = serveJwks(engine.nc, engine.prefix);
+  await migrateServices(engine.db.url, ['auth']);
+  const processes: Array<RunningProcess & { url: string }> = [];
   let executions: (RunningProcess & { url: string }) | undefined;
   let gateway: GatewayApp | undefined;
+  let tenant: TestTenant;
+  let user: TestUser;
+  let shortAuth: RunningProcess & { url: string };
+  let auth: RunningProcess & { url: string };
   try {
-    executions = await startServiceProcess('executions', { DATABASE_URL: engine.db.url, NATS_PREFIX: engine.prefix, STEP_CONCURRENCY: '2' });
+    const common = { DATABASE_URL: engine.db.url, NATS_PREFIX: engine.prefix };
+    // One after the other: the first creates the signing key, the second finds it.
+    auth = await startServiceProcess('auth', common);
+    processes.push(auth);
+    shortAuth = await startServiceProcess('auth', { ...common, ACCESS_TOKEN_TTL_SECONDS: '2' });
+    processes.push(shortAuth);
+    tenant = await createTestTenant(auth.url, label);
+    user = await tenant.addUser('engineer');
+    executions = await startServiceProcess('executions', { ...common, STEP_CONCURRENCY: '2' });
+    processes.push(executions);
     gateway = await buildGatewayApp({
       env: loadGatewayEnv({
         NODE_ENV: 'test',
@@ -75,8 +78,7 @@ export async function startLiveHarness(label: string, env: Record<string, string
     await gateway.app.listen({ port: 0, host: '127.0.0.1' });
   } catch (error) {
     await gateway?.app.close();
-    await executions?.stop();
-    subscription.unsubscribe();
+    for (const running of processes) await running.stop();
     await engine.close();
     throw error;
   }
@@ -84,12 +86,14 @@ export async function startLiveHarness(label: string, env: Record<string, string
   const url = `http://127.0.0.1:${port}`;
   const wsUrl = `ws://127.0.0.1:${port}/graphql`;
   const clients: Client[] = [];
+  const tenantId = user.tenantId;
   return {
     engine,
     gateway,
     url,
     wsUrl,
     tenantId,
+    user,
     async waitForStatus(executionId, statuses = ['completed', 'failed', 'stopped']) {
       for (;;) {
         const execution = await engine.service.get(tenantId, executionId).catch(() => null);
@@ -97,18 +101,16 @@ export async function startLiveHarness(label: string, env: Record<string, string
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
     },
-    token(options = {}) {
-      const now = Math.floor(Date.now() / 1000);
-      return signToken(privateKey, kid, {
-        iss: 'urn:conveyor:auth',
-        aud: 'urn:conveyor:api',
-        sub: options.userId ?? randomUUID(),
-        tid: options.tenantId ?? tenantId,
-        role: 'engineer',
-        preferred_username: 'live-tester',
-        iat: now,
-        exp: now + (options.expiresInSeconds ?? 600),
+    token: () => user.accessToken,
+    newUserToken: async () => (await tenant.addUser('engineer')).accessToken,
+    foreignToken: async () => (await createTestUser(auth.url, 'engineer', 'foreign')).accessToken,
+    async shortLivedToken() {
+      const response = await fetch(`${shortAuth.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: 'mutation($input: LoginInput!) { login(input: $input) { accessToken } }', variables: { input: { username: user.username, password: user.password } } }),
       });
+      return ((await response.json()) as { data: { login: { accessToken: string } } }).data.login.accessToken;
     },
     client(token, onClosed) {
       const client = createClient({
@@ -143,8 +145,7 @@ export async function startLiveHarness(label: string, env: Record<string, string
     async close() {
       for (const client of clients) await client.dispose();
       await gateway!.app.close();
-      await executions!.stop();
-      subscription.unsubscribe();
+      for (const running of processes) await running.stop();
       await engine.close();
     },
   };

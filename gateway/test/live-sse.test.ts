@@ -114,7 +114,7 @@ describe('GET /api/executions/:id/events', () => {
     const anonymous = await fetch(`${h.url}/api/executions/${id}/events`);
     expect(anonymous.status).toBe(401);
     expect((await envelopeOf(anonymous)).error.code).toBe('AUTH_FAILED');
-    const foreign = await fetch(`${h.url}/api/executions/${id}/events`, { headers: { authorization: `Bearer ${h.token({ tenantId: crypto.randomUUID() })}` } });
+    const foreign = await fetch(`${h.url}/api/executions/${id}/events`, { headers: { authorization: `Bearer ${await h.foreignToken()}` } });
     expect(foreign.status).toBe(404);
     expect((await envelopeOf(foreign)).error.code).toBe('RESOURCE_NOT_FOUND');
     const badId = await open(id, { 'last-event-id': 'yesterday' });

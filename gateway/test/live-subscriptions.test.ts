@@ -148,7 +148,7 @@ describe('steps and logs', () => {
 describe('security', () => {
   it('refuses to watch an execution of another tenant', async () => {
     const { id } = await h.engine.service.start(h.tenantId, { schemaId: approvalSchema(), input: {} });
-    const foreign = h.client(h.token({ tenantId: crypto.randomUUID() }));
+    const foreign = h.client(await h.foreignToken());
     const watched = await collect(foreign, executionUpdated, { id }, () => true);
     expect(watched).toHaveLength(1);
     expect(watched[0]!.errors![0]!.extensions?.code).toBe('RESOURCE_NOT_FOUND');
@@ -168,7 +168,7 @@ describe('security', () => {
   it('closes the connection when the token expires', async () => {
     const { id } = await h.engine.service.start(h.tenantId, { schemaId: approvalSchema(), input: {} });
     let closed: [number, string] | undefined;
-    const messages = await collect(h.client(h.token({ expiresInSeconds: 2 }), (code, reason) => (closed = [code, reason])), executionUpdated, { id }, () => false);
+    const messages = await collect(h.client(await h.shortLivedToken(), (code, reason) => (closed = [code, reason])), executionUpdated, { id }, () => false);
     expect(messages[0]!.data).toBeTruthy();
     expect(closed).toEqual([4401, 'TOKEN_EXPIRED']);
   });
@@ -181,9 +181,9 @@ describe('security', () => {
   });
 
   it('limits operations per connection and connections per user', async () => {
-    const userId = crypto.randomUUID();
+    const token = await h.newUserToken();
     const { id } = await h.engine.service.start(h.tenantId, { schemaId: approvalSchema(), input: {} });
-    const client = h.client(h.token({ userId }));
+    const client = h.client(token);
     const open = [0, 1, 2].map(() => {
       const iterator = client.iterate({ query: executionUpdated, variables: { id } });
       return { iterator, first: iterator.next() };
@@ -193,10 +193,10 @@ describe('security', () => {
     expect(fourth[0]!.errors![0]!.extensions?.code).toBe('RATE_LIMIT_EXCEEDED');
 
     // The second connection stays open (its subscription is not finished); a third is refused.
-    const second = h.client(h.token({ userId })).iterate({ query: executionUpdated, variables: { id } });
+    const second = h.client(token).iterate({ query: executionUpdated, variables: { id } });
     expect((await second.next()).value?.data).toBeTruthy();
     const codes: number[] = [];
-    await collect(h.client(h.token({ userId }), (code) => codes.push(code)), executionUpdated, { id }, () => true);
+    await collect(h.client(token, (code) => codes.push(code)), executionUpdated, { id }, () => true);
     expect(codes).toEqual([4429]);
     for (const { iterator } of [...open, { iterator: second }]) await iterator.return?.();
   });
