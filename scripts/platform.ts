@@ -17,6 +17,8 @@ export const defaultPorts: Record<ServiceName | 'gateway', number> = {
 };
 
 export interface PlatformConfig {
+  /** The first admin of the default tenant, created by auth at start if missing. */
+  admin: { username: string; password: string };
   databaseUrl: string;
   natsUrl: string;
   natsPrefix: string;
@@ -36,6 +38,8 @@ export function readPlatformConfig(source: Record<string, string | undefined> = 
     ports[name] = port;
   }
   return {
+    // Development defaults so a fresh clone can log in at once; production sets its own (or none).
+    admin: { username: source.ADMIN_USERNAME || 'admin', password: source.ADMIN_PASSWORD || 'conveyor-admin' },
     databaseUrl: source.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/conveyor',
     natsUrl: source.NATS_URL || 'nats://127.0.0.1:4222',
     natsPrefix: source.NATS_PREFIX || 'conveyor',

@@ -16,11 +16,14 @@ const config = readPlatformConfig();
 const children = new Map<ProcessName, ChildProcess>();
 let stopping = false;
 
+const serviceEnv = (cfg: PlatformConfig) => ({ DATABASE_URL: cfg.databaseUrl, NATS_URL: cfg.natsUrl, NATS_PREFIX: cfg.natsPrefix });
+
 function envFor(name: ProcessName, cfg: PlatformConfig): NodeJS.ProcessEnv {
   const base = { ...process.env, HOST: cfg.host, PORT: String(cfg.ports[name]) };
-  if (name !== 'gateway') return { ...base, DATABASE_URL: cfg.databaseUrl, NATS_URL: cfg.natsUrl, NATS_PREFIX: cfg.natsPrefix };
+  if (name === 'auth') return { ...base, ...serviceEnv(cfg), ADMIN_USERNAME: cfg.admin.username, ADMIN_PASSWORD: cfg.admin.password };
+  if (name !== 'gateway') return { ...base, ...serviceEnv(cfg) };
   const urls = Object.fromEntries(serviceNames.map((s) => [`${s.toUpperCase()}_URL`, `http://${cfg.host}:${cfg.ports[s]}/graphql`]));
-  return { ...base, ...urls };
+  return { ...base, ...urls, NATS_URL: cfg.natsUrl, NATS_PREFIX: cfg.natsPrefix };
 }
 
 function launch(name: ProcessName): ChildProcess {
@@ -100,4 +103,8 @@ console.log(`
   Swagger UI   ${gateway}/docs
   Health       ${gateway}/health
 ${serviceNames.map((s) => `  ${s.padEnd(12)} http://${config.host}:${config.ports[s]}/graphql`).join('\n')}
+
+  Log in as the first admin (ADMIN_USERNAME / ADMIN_PASSWORD):
+  curl -s -X POST ${gateway}/api/v1/auth/login -H 'content-type: application/json' \\
+       -d '{"username":"${config.admin.username}","password":"${config.admin.password}"}'
 [start] ready`);

@@ -70,6 +70,20 @@ describe('the platform, started by the start command', () => {
     expect(subjects.sort()).toEqual(serviceNames.map((s) => `${prefix}.${s}.instance.started`).sort());
   });
 
+  it('lets the first admin, created by the start command, log in and read its profile', async () => {
+    const login = await fetch(`${gateway}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'conveyor-admin' }),
+    });
+    expect(login.status).toBe(200);
+    const tokens = (await login.json()) as { access_token: string; token_type: string };
+    expect(tokens.token_type).toBe('bearer');
+    const me = await fetch(`${gateway}/api/v1/users/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ username: 'admin', role: 'admin' });
+  });
+
   it('stops every process cleanly on SIGTERM', async () => {
     const code = await platform.process.stop('SIGTERM');
     expect(code).toBe(0);
