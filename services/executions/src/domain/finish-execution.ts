@@ -14,7 +14,9 @@ export async function finishExecution(
   end: { status: 'completed' | 'failed' | 'stopped'; error: string | null; currentStep?: string | null; output?: unknown },
 ): Promise<ExecutionRow> {
   const reason = end.status === 'stopped' ? 'execution stopped' : `execution ${end.status}`;
-  const cancelled = await cancelOpenSteps(t.client, execution.id, reason);
+  // A completed execution has nothing open by definition (and so no waiting subflow child).
+  const completed = end.status === 'completed';
+  const cancelled = completed ? [] : await cancelOpenSteps(t.client, execution.id, reason);
   for (const step of cancelled) {
     emitStep(t, execution.tenantId, step);
     t.aborted.add(execution.id);
@@ -30,7 +32,7 @@ export async function finishExecution(
   emitExecution(t, updated);
   t.finished.add(execution.id);
 
-  for (const childId of await openChildIds(t.client, execution.id)) {
+  for (const childId of completed ? [] : await openChildIds(t.client, execution.id)) {
     const child = await lockExecution(t.client, childId);
     if (child && ['queued', 'running', 'paused'].includes(child.status)) {
       await finishExecution(t, child, { status: 'stopped', error: `parent execution ${end.status}` });
