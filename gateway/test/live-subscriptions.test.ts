@@ -118,17 +118,39 @@ describe('executionUpdated', () => {
   });
 });
 
+describe('executionsUpdated', () => {
+  it('streams every execution of a schema from the moment of subscribing, and runs queries over the same socket', async () => {
+    const schemaId = linearSchema();
+    const client = h.client(h.token());
+    const listening = h.gateway.live!.hub.listenerCount;
+    const query = `subscription($schemaId: ID!) { executionsUpdated(schemaId: $schemaId) { id schemaId status } }`;
+    const seen = collect<{ executionsUpdated: { id: string; schemaId: string; status: string } }>(client, query, { schemaId }, (_m, all) =>
+      all.filter((m) => (m as { data?: { executionsUpdated: { status: string } } }).data?.executionsUpdated.status === 'completed').length === 2,
+    );
+    while (h.gateway.live!.hub.listenerCount < listening + 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    const first = await h.engine.service.start(h.tenantId, { schemaId, input: { amount: 1 } });
+    const second = await h.engine.service.start(h.tenantId, { schemaId, input: { amount: 2 } });
+    const messages = await seen;
+    expect(new Set(messages.map((m) => m.data!.executionsUpdated.id))).toEqual(new Set([first.id, second.id]));
+    expect(messages.every((m) => m.data!.executionsUpdated.schemaId === schemaId)).toBe(true);
+
+    const answer = await client.iterate<{ execution: { status: string } }>({ query: 'query($id: ID!) { execution(id: $id) { status } }', variables: { id: first.id } }).next();
+    expect(answer.value?.data?.execution.status).toBe('completed');
+  });
+});
+
 describe('steps and logs', () => {
   it('executionStepUpdated and executionLogAppended stream what the engine records', async () => {
     const { id } = await h.engine.service.start(h.tenantId, { schemaId: approvalSchema(), input: {} });
     await h.waitForStatus(id, ['paused']);
     const client = h.client(h.token());
+    const listening = h.gateway.live!.hub.listenerCount;
     const stepsQuery = `subscription($id: ID!) { executionStepUpdated(executionId: $id) { __typename id executionId nodeId attempt status } }`;
     const logsQuery = `subscription($id: ID!) { executionLogAppended(executionId: $id) { executionId nodeId level message } }`;
     const steps = collect<{ executionStepUpdated: { nodeId: string; status: string; executionId: string } }>(client, stepsQuery, { id }, (m) => m.data?.executionStepUpdated.nodeId === 'say' && m.data.executionStepUpdated.status === 'completed');
     const logs = collect<{ executionLogAppended: { nodeId: string; message: string } }>(client, logsQuery, { id }, (m) => m.data?.executionLogAppended.message === 'approved');
     // Subscriptions without a first message start at the stream's end: wait until both listen.
-    while (h.gateway.live!.hub.listenerCount < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (h.gateway.live!.hub.listenerCount < listening + 2) await new Promise((resolve) => setTimeout(resolve, 10));
     await h.engine.service.resume(h.tenantId, id, { ok: true });
     const stepMessages = await steps;
     const logMessages = await logs;
