@@ -13,7 +13,7 @@
  * `execution(id)` query), gateway. Own database and NATS prefix. Prints a table and writes
  * bench/live/results/latest.json.
  *
- *   npx tsx bench/live/run.ts        (DURATION_S=10 RATE=500 by default)
+ *   npx tsx bench/live/run.ts        (DURATION_S=10 RATES=100,500 by default)
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -25,7 +25,7 @@ import pg from 'pg';
 import WebSocket from 'ws';
 
 const durationS = Number(process.env.DURATION_S ?? 10);
-const rate = Number(process.env.RATE ?? 500);
+const rates = (process.env.RATES ?? '100,500').split(',').map(Number);
 const executionCount = 1_000;
 const now = () => performance.timeOrigin + performance.now();
 
@@ -120,44 +120,51 @@ try {
   const js = nc.jetstream();
   const subject = subjectOfEvent(prefix, executionUpdatedEvent);
   const encoder = new TextEncoder();
-  const total = rate * durationS;
-  const startedAt = now();
-  for (let k = 0; k < total; k += 1) {
-    const due = startedAt + (k * 1000) / rate;
-    const wait = due - now();
-    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-    const id = ids[k % executionCount]!;
-    const step = `step-${k}`;
-    const data = executionUpdatedEvent.data.parse({
-      id,
-      schema_id: schemaId,
-      schema_version: 1,
-      status: 'running',
-      current_step: step,
-      started_at: new Date().toISOString(),
-      finished_at: null,
-      error: null,
-      parent_execution_id: null,
-    });
-    const envelope = { v: 1, id: randomUUID(), type: subject, occurred_at: new Date().toISOString(), tenant_id: user.tenantId, entity: { typename: 'Execution', id }, data };
-    sentAt.set(step, now());
-    void js.publish(subject, encoder.encode(JSON.stringify(envelope)), { msgID: envelope.id });
+  const latency: Array<Record<string, number>> = [];
+  let sent = 0;
+  for (const rate of rates) {
+    latencies.length = 0;
+    const total = rate * durationS;
+    const startedAt = now();
+    for (let k = 0; k < total; k += 1) {
+      const due = startedAt + (k * 1000) / rate;
+      const wait = due - now();
+      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+      const id = ids[sent % executionCount]!;
+      const step = `step-${sent}`;
+      sent += 1;
+      const data = executionUpdatedEvent.data.parse({
+        id,
+        schema_id: schemaId,
+        schema_version: 1,
+        status: 'running',
+        current_step: step,
+        started_at: new Date().toISOString(),
+        finished_at: null,
+        error: null,
+        parent_execution_id: null,
+      });
+      const envelope = { v: 1, id: randomUUID(), type: subject, occurred_at: new Date().toISOString(), tenant_id: user.tenantId, entity: { typename: 'Execution', id }, data };
+      sentAt.set(step, now());
+      void js.publish(subject, encoder.encode(JSON.stringify(envelope)), { msgID: envelope.id });
+    }
+    const deadline = now() + 10_000;
+    while (latencies.length < total && now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    latencies.sort((a, b) => a - b);
+    const row = {
+      subscribers: 1_000,
+      events_per_s: rate,
+      events: total,
+      delivered: latencies.length,
+      setup_s: round(setupS),
+      p50_ms: round(percentile(latencies, 50)),
+      p90_ms: round(percentile(latencies, 90)),
+      p99_ms: round(percentile(latencies, 99)),
+      max_ms: round(latencies.at(-1) ?? NaN),
+    };
+    latency.push(row);
+    console.log('latency, 1,000 subscribers:', row);
   }
-  const deadline = now() + 10_000;
-  while (latencies.length < total && now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-  latencies.sort((a, b) => a - b);
-  const latency = {
-    subscribers: 1_000,
-    events: total,
-    events_per_s: rate,
-    delivered: latencies.length,
-    setup_s: round(setupS),
-    p50_ms: round(percentile(latencies, 50)),
-    p90_ms: round(percentile(latencies, 90)),
-    p99_ms: round(percentile(latencies, 99)),
-    max_ms: round(latencies.at(-1) ?? NaN),
-  };
-  console.log('latency, 1,000 subscribers:', latency);
   for (const client of clients.splice(0)) await client.dispose();
   await new Promise((resolve) => setTimeout(resolve, 2_000));
 
@@ -180,7 +187,7 @@ try {
 
   const resultsDir = join(import.meta.dirname, 'results');
   mkdirSync(resultsDir, { recursive: true });
-  const result = { at: new Date().toISOString(), machine: { cpus: (await import('node:os')).cpus().length }, latency, memory };
+  const result = { at: new Date().toISOString(), machine: { cpus: (await import('node:os')).cpus().length, load_average_1m: (await import('node:os')).loadavg()[0] }, latency, memory };
   writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
   console.log(`wrote ${join(resultsDir, 'latest.json')}`);
 } finally {
