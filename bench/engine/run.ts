@@ -13,11 +13,14 @@
  */
 import { createHmac } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { createTestTenant, startTestPlatform, uniqueName } from '@conveyor/testing';
 
 const durationS = Number(process.env.DURATION_S ?? 10);
+// The machine is shared: the load average says how much of it the benchmark had.
+const loadBefore = loadavg();
 const linearExecutions = Number(process.env.LINEAR_EXECUTIONS ?? 200);
 const platform = await startTestPlatform(uniqueName('bench_engine'), { LOG_LEVEL: 'warn', ...(process.env.STEP_CONCURRENCY ? { STEP_CONCURRENCY: process.env.STEP_CONCURRENCY } : {}) });
 const gateway = platform.gatewayUrl;
@@ -156,4 +159,7 @@ console.table(rows);
 console.table([linear]);
 const out = join(import.meta.dirname, 'results');
 mkdirSync(out, { recursive: true });
-writeFileSync(join(out, 'latest.json'), JSON.stringify({ measured_at: new Date().toISOString(), duration_s: durationS, webhook: rows, linear }, null, 2));
+writeFileSync(
+  join(out, 'latest.json'),
+  JSON.stringify({ measured_at: new Date().toISOString(), duration_s: durationS, cpus: cpus().length, load_average_before: loadBefore, load_average_after: loadavg(), webhook: rows, linear }, null, 2),
+);
