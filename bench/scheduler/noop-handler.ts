@@ -12,6 +12,13 @@ export interface HandlerStats {
   publishLateness: Map<number, number>;
   lastAcceptedAt: number;
   lastDeliveredAt: number;
+  /**
+   * Tasks whose report was answered `accepted: false, status: completed`: an earlier report of
+   * the same attempt was applied but its reply was lost (the scheduler died after the commit).
+   */
+  alreadyCompleted: Set<number>;
+  /** Reports sent and not yet answered. */
+  reportsInFlight: number;
   stop(): Promise<void>;
 }
 
@@ -41,6 +48,8 @@ export async function startNoopHandler(nc: NatsConnection, prefix: string, taskT
     publishLateness: new Map(),
     lastAcceptedAt: 0,
     lastDeliveredAt: 0,
+    reportsInFlight: 0,
+    alreadyCompleted: new Set(),
     async stop() {
       messages.stop();
       await loop;
@@ -49,12 +58,16 @@ export async function startNoopHandler(nc: NatsConnection, prefix: string, taskT
   const subject = `${prefix}.scheduler.task_report`;
 
   async function reportCompleted(task: TaskDispatchMessage): Promise<boolean> {
+    let sent = false;
     for (;;) {
       try {
         const reply = await nc.request(subject, encoder.encode(JSON.stringify({ task_id: task.task_id, attempt: task.attempt, outcome: 'completed' })), { timeout: 10_000 });
         if (reply.headers?.get('Conveyor-Error-Code')) throw new Error(reply.headers.get('Conveyor-Error-Code'));
-        return reply.json<{ accepted: boolean }>().accepted;
+        const answer = reply.json<{ accepted: boolean; status: string | null }>();
+        if (!answer.accepted && sent && answer.status === 'completed') stats.alreadyCompleted.add(task.task_id);
+        return answer.accepted;
       } catch {
+        sent = true;
         // No scheduler answering (it was killed): try again until one does.
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
@@ -72,7 +85,9 @@ export async function startNoopHandler(nc: NatsConnection, prefix: string, taskT
       const key = `${task.task_id}:${task.attempt}`;
       stats.deliveries.set(key, (stats.deliveries.get(key) ?? 0) + 1);
       stats.lastDeliveredAt = started;
+      stats.reportsInFlight += 1;
       void reportCompleted(task).then((accepted) => {
+        stats.reportsInFlight -= 1;
         msg.ack();
         if (!accepted) return;
         stats.accepted.set(task.task_id, (stats.accepted.get(task.task_id) ?? 0) + 1);

@@ -148,6 +148,7 @@ if (!only || only.includes('kill')) {
     final_status: final,
     lost: drainTasks - (final.completed ?? 0),
     tasks_with_accepted_reports: handler.accepted.size,
+    tasks_whose_reply_was_lost_in_the_kill: handler.alreadyCompleted.size,
     completed_twice: completedTwice,
     same_attempt_delivered_twice: sameAttemptTwice,
     tasks_retried_after_kill: retried,

@@ -26,6 +26,7 @@ const config: SchedulerConfig = Object.freeze({
   dispatchConcurrency: env.SCHEDULER_DISPATCH_CONCURRENCY,
   reportTimeoutMs: env.SCHEDULER_REPORT_TIMEOUT_MS,
   lookaheadMs: env.SCHEDULER_LOOKAHEAD_MS,
+  prefetchMs: env.SCHEDULER_PREFETCH_MS,
   pollMs: env.SCHEDULER_POLL_MS,
   retry: { baseMs: env.SCHEDULER_RETRY_BASE_MS, maxMs: env.SCHEDULER_RETRY_MAX_MS },
 });
@@ -33,9 +34,10 @@ const common = { pool: runtime.pool, prefix, onEventsWritten: () => runtime.rela
 
 // The dispatcher is created last but woken by the services; this indirection breaks the cycle.
 let wake = (_dueMs: number) => undefined as void;
+let forget = (_taskId: number) => undefined as void;
 const onTaskScheduled = (dueMs: number) => wake(dueMs);
 
-const tasks = createTaskService({ ...common, onTaskScheduled });
+const tasks = createTaskService({ ...common, onTaskScheduled, onTaskCancelled: (id) => forget(id) });
 const triggers = createTriggerService({ ...common, onTaskScheduled });
 const timers = createTimerService({ ...common, onTaskScheduled });
 const reports = createReportBatcher({ ...common, logger: runtime.logger, config, onRetryScheduled: onTaskScheduled });
@@ -49,7 +51,14 @@ const dispatcher = startDispatcher({
   fireDueTriggers: (now) => triggers.fireDue(now),
 });
 wake = (dueMs) => dispatcher.wake(dueMs);
-const listener = listenForDueTimes({ url: env.DATABASE_URL, logger: runtime.logger, onDue: wake, onReconnect: () => dispatcher.refresh() });
+forget = (taskId) => dispatcher.forget(taskId);
+const listener = listenForDueTimes({
+  url: env.DATABASE_URL,
+  logger: runtime.logger,
+  onDue: wake,
+  onCancel: forget,
+  onReconnect: () => dispatcher.refresh(),
+});
 
 const subscriptions = serveSchedulerRequests({ nc: runtime.nc, prefix, logger: runtime.logger, reports, timers });
 const runs = createExecutionRuns({ pool: runtime.pool, logger: runtime.logger, reports, runTimeoutMs: env.SCHEDULER_RUN_TIMEOUT_MS });

@@ -163,7 +163,7 @@ describe('engine timers', () => {
     // The message is published just before the dispatch commits, so the row follows a moment later.
     const row = await until(
       async () => (await platform.sql.query('select status, source from scheduler.tasks where id = $1', [Number(first.timer_id)])).rows[0],
-      (r) => r.status !== 'pending',
+      (r) => r.status === 'completed',
     );
     expect(row).toEqual({ status: 'completed', source: 'timer' });
     // Timers are internal: the task API does not show them.

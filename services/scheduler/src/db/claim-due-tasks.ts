@@ -19,7 +19,7 @@ export async function claimDueTasks(client: Pick<pg.PoolClient, 'query'>, now: D
        for update skip locked
      )
      update scheduler.tasks t
-     set status = 'processing', attempts = t.attempts + 1, updated_at = clock_timestamp(),
+     set status = 'processing', attempts = t.attempts + 1, dispatched = true, updated_at = clock_timestamp(),
          due_at = clock_timestamp() + $3::float8 * interval '1 millisecond'
      from due where t.id = due.id
      returning ${taskColumnsOf('t')}`,

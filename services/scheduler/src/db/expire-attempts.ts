@@ -5,12 +5,13 @@ import { taskColumnsOf, taskFromRow, type TaskRow } from './task-row';
 
 /**
  * Attempts whose report deadline passed (the handler crashed, never ran, or lost its report)
- * count as failed: retried with backoff, or failed for good at `max_attempts`.
+ * count as failed: retried with backoff, or failed for good at `max_attempts`. Reservations that
+ * were never marked dispatched are not attempts that failed: `claimStaleReservations` re-publishes them.
  */
 export async function expireAttempts(client: Pick<pg.PoolClient, 'query'>, now: Date, limit: number, retry: RetryPolicy): Promise<Task[]> {
   const { rows } = await client.query<TaskRow>(
     `with expired as (
-       select id from scheduler.tasks where status = 'processing' and due_at <= $1
+       select id from scheduler.tasks where status = 'processing' and dispatched and due_at <= $1
        order by due_at limit $2 for update skip locked
      )
      update scheduler.tasks t set

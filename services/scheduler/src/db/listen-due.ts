@@ -15,6 +15,8 @@ export function listenForDueTimes(options: {
   url: string;
   logger: Logger;
   onDue: (dueMs: number) => void;
+  /** A task was cancelled (payload `c<id>`). */
+  onCancel: (taskId: number) => void;
   onReconnect: () => void;
 }): DueListener {
   let client: pg.Client | undefined;
@@ -25,7 +27,13 @@ export function listenForDueTimes(options: {
     if (stopped) return;
     const next = new pg.Client({ connectionString: options.url, application_name: 'scheduler-listen' });
     next.on('notification', (message) => {
-      const due = Number(message.payload);
+      const payload = message.payload ?? '';
+      if (payload.startsWith('c')) {
+        const id = Number(payload.slice(1));
+        if (Number.isSafeInteger(id)) options.onCancel(id);
+        return;
+      }
+      const due = Number(payload);
       if (Number.isFinite(due)) options.onDue(due);
     });
     next.on('error', (error) => {

@@ -28,6 +28,12 @@ export const tasks = schedulerSchema.table(
     attempts: integer('attempts').notNull().default(0),
     maxAttempts: integer('max_attempts').notNull().default(3),
     lastError: text('last_error'),
+    /**
+     * Whether the current attempt's message has reached JetStream. False only between a
+     * reservation (claimed ahead of its due time) and its publish: an expired reservation that
+     * was never published is handed back without counting the attempt.
+     */
+    dispatched: boolean('dispatched').notNull().default(true),
     /** Timers are done once JetStream holds the message; no handler report is awaited. */
     completeOnDispatch: boolean('complete_on_dispatch').notNull().default(false),
     triggerId: text('trigger_id'),

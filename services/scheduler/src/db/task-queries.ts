@@ -40,5 +40,7 @@ export async function cancelTask(client: Pick<pg.PoolClient, 'query'>, tenantId:
      returning ${taskColumns}`,
     [id, tenantId],
   );
+  // A replica may hold the task reserved in memory: tell every dispatcher to drop it.
+  if (rows[0]) await client.query('select pg_notify($1, $2)', ['scheduler_due', `c${id}`]);
   return rows[0] ? taskFromRow(rows[0]) : null;
 }

@@ -7,6 +7,8 @@ export interface SchedulerConfig {
   dispatchConcurrency: number;
   reportTimeoutMs: number;
   lookaheadMs: number;
+  /** How long before its due time a task is reserved (0: no reservations). */
+  prefetchMs: number;
   pollMs: number;
   retry: RetryPolicy;
 }

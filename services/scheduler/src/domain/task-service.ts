@@ -21,6 +21,8 @@ export function createTaskService(deps: {
   /** The task was stored; this replica's timer learns its due time without waiting for NOTIFY. */
   onTaskScheduled: (dueMs: number) => void;
   onEventsWritten: () => void;
+  /** The task was cancelled; this replica drops it if it holds it reserved. */
+  onTaskCancelled: (taskId: number) => void;
 }): TaskService {
   return {
     async create(tenantId, input) {
@@ -51,6 +53,7 @@ export function createTaskService(deps: {
         return row;
       });
       if (!cancelled) throw new NotFoundError(`task ${id} not found, or already completed, failed or cancelled`);
+      deps.onTaskCancelled(id);
       deps.onEventsWritten();
       return cancelled;
     },

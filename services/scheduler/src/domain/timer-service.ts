@@ -25,11 +25,15 @@ export function createTimerService(deps: { pool: pg.Pool; prefix: string; onTask
     return withTransaction(deps.pool, async (client) => {
       const key = keyOf(input.executionId, input.stepId);
       const moved = await client.query<TaskRow>(
-        `update scheduler.tasks set execute_at = $3, due_at = $3, updated_at = clock_timestamp()
-         where tenant_id = $1 and timer_key = $2 and status = 'pending' returning ${taskColumns}`,
+        `update scheduler.tasks set execute_at = $3, due_at = $3, updated_at = clock_timestamp(), status = 'pending',
+           attempts = case when status = 'processing' then attempts - 1 else attempts end, dispatched = true
+         where tenant_id = $1 and timer_key = $2 and (status = 'pending' or (status = 'processing' and not dispatched))
+         returning ${taskColumns}`,
         [input.tenantId, key, fireAt],
       );
       if (moved.rows[0]) {
+        // A replica may hold it reserved for the old time: it drops it, then learns the new one.
+        await client.query('select pg_notify($1, $2)', ['scheduler_due', `c${moved.rows[0].id}`]);
         await client.query('select pg_notify($1, $2)', ['scheduler_due', String(fireAt.getTime())]);
         return taskFromRow(moved.rows[0]);
       }
@@ -70,12 +74,13 @@ export function createTimerService(deps: { pool: pg.Pool; prefix: string; onTask
       return withTransaction(deps.pool, async (client) => {
         const { rows } = await client.query<TaskRow>(
           `update scheduler.tasks set status = 'cancelled', updated_at = clock_timestamp()
-           where tenant_id = $1 and source = 'timer' and status = 'pending'
+           where tenant_id = $1 and source = 'timer' and (status = 'pending' or (status = 'processing' and not dispatched))
              and (case when $3 then timer_key = $2 else left(timer_key, length($2)) = $2 end)
            returning ${taskColumns}`,
           [input.tenantId, prefix, exact],
         );
         await appendEvents(client, deps.prefix, rows.map((row) => taskUpdated(taskFromRow(row))));
+        for (const row of rows) await client.query('select pg_notify($1, $2)', ['scheduler_due', `c${row.id}`]);
         return rows.length;
       });
     },

@@ -1,0 +1,1 @@
+ALTER TABLE "scheduler"."tasks" ADD COLUMN "dispatched" boolean DEFAULT true NOT NULL;
