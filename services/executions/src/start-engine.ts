@@ -1,5 +1,5 @@
 import { executionStartRequest, requestSubject, schemaVersionRequest } from '@conveyor/contracts';
-import { findNodeModule } from '@conveyor/nodes';
+import { findNodeModule, type NodeModule } from '@conveyor/nodes';
 import type { Logger } from '@conveyor/service-runtime';
 import type { JetStreamClient, NatsConnection } from 'nats';
 import type pg from 'pg';
@@ -32,6 +32,8 @@ export interface EngineOptions {
   timers?: TimerService;
   /** Whether this process runs steps (default true); false leaves the work to other replicas. */
   runSteps?: boolean;
+  /** Node types beyond `packages/nodes` (tests use this for executors that misbehave on purpose). */
+  extraNodeModules?: Record<string, NodeModule>;
   /** A ready step pending this long gets its dispatch re-sent (it may have been lost in a crash). */
   sweepAfterMs?: number;
 }
@@ -55,7 +57,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     prefix,
     logger,
     graphs: createGraphStore(pool),
-    findNodeModule,
+    findNodeModule: (type) => options.extraNodeModules?.[type] ?? findNodeModule(type),
     schemas: options.schemas ?? schemasClient!,
     timers: options.timers ?? createSchedulerTimers({ nc, subject: (verb) => requestSubject(prefix, 'scheduler', verb) }),
     signals: createEngineSignals({ nc, prefix, wakeRelay: options.wakeRelay, logger }),

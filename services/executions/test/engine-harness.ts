@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { NotFoundError } from '@conveyor/errors';
 import { createDatabase, createLogger, startOutboxRelay } from '@conveyor/service-runtime';
 import { connectTestNats, createTestDatabase, createTestStreams, deleteTestStreams, migrateServices, uniqueName } from '@conveyor/testing';
+import type { NodeModule } from '@conveyor/nodes';
 import type { NatsConnection } from 'nats';
 import * as tables from '../src/db/schema';
 import type { SchemaSource, SchemaVersion, TimerService } from '../src/domain/engine-deps';
@@ -20,7 +21,7 @@ export interface TestSchema {
  * of definitions held by the test (the schemas service's NATS contract is exercised by the
  * gateway tests); timers use the real scheduler when one is given.
  */
-export async function startEngineHarness(label: string, options: { timers?: TimerService; concurrency?: number; ackWaitMs?: number; runSteps?: boolean; sweepAfterMs?: number } = {}) {
+export async function startEngineHarness(label: string, options: { timers?: TimerService; concurrency?: number; ackWaitMs?: number; runSteps?: boolean; sweepAfterMs?: number; extraNodeModules?: Record<string, NodeModule> } = {}) {
   const db = await createTestDatabase(label);
   await migrateServices(db.url, ['executions']);
   const prefix = uniqueName(label);
@@ -62,6 +63,7 @@ export async function startEngineHarness(label: string, options: { timers?: Time
     timers,
     runSteps: options.runSteps ?? true,
     sweepAfterMs: options.sweepAfterMs ?? 3_000,
+    ...(options.extraNodeModules ? { extraNodeModules: options.extraNodeModules } : {}),
   });
 
   return {
