@@ -84,7 +84,7 @@ if (!only || only.includes('drain')) {
 // (b) lateness
 if (!only || only.includes('lateness')) {
   const handler = await startNoopHandler(nc, prefix, 'bench_late');
-  const start = Date.now() + 10_000;
+  const start = Date.now() + 20_000;
   const times = Array.from({ length: latenessTasks }, () => new Date(start + Math.random() * spreadS * 1000));
   let next = 0;
   await Promise.all(

@@ -17,7 +17,7 @@ export const envShape = {
   /** Due times closer than this are held in the in-memory timer. */
   SCHEDULER_LOOKAHEAD_MS: positive(10_000),
   /** Tasks due within this are claimed ahead and published at their instant from memory (0 turns it off). */
-  SCHEDULER_PREFETCH_MS: z.coerce.number().int().min(0).max(5_000).default(500),
+  SCHEDULER_PREFETCH_MS: z.coerce.number().int().min(0).max(5_000).default(2_000),
   /** The backstop: reloads the look-ahead window and expires overdue attempts this often. */
   SCHEDULER_POLL_MS: positive(1_000),
   /** Retry backoff: base · 2^(attempt-1), capped, with equal jitter. */

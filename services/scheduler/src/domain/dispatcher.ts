@@ -59,7 +59,8 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
     },
   });
   const reservations = new Map<number, { task: Task; dueMs: number }>();
-  const graceMs = Math.max(2_000, config.prefetchMs * 4);
+  // How long after its due time a reservation may stay unmarked before another replica re-publishes it.
+  const graceMs = 3_000;
 
   /** Publishes the reservations whose time has come, then starts their report deadlines. */
   async function publishDueReservations(): Promise<void> {
