@@ -66,7 +66,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     },
   };
   const aborts = new AbortRegistry();
-  const service = createExecutionService(deps, createFinishWaiter({ nc, prefix, pool }));
+  const finishWaiter = createFinishWaiter({ nc, prefix, pool });
+  const service = createExecutionService(deps, finishWaiter);
   const abortSub = listenForAborts({ nc, prefix, aborts, logger });
   const startSub = serveStartRequests({ nc, subject: requestSubject(prefix, 'executions', executionStartRequest.verb), service, logger });
   const workers = [
@@ -94,6 +95,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       schemasClient?.close();
       await Promise.all(workers.map((w) => w.stop()));
       abortSub.unsubscribe();
+      finishWaiter.close();
     },
   };
 }

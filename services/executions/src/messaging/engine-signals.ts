@@ -49,27 +49,36 @@ export function listenForAborts(options: { nc: NatsConnection; prefix: string; a
 }
 
 /**
- * Waits for an execution's end signal. It subscribes first and then reads the row once, so an
- * end that happened in between is not missed; a lost signal only costs the wait (the caller
- * reads the row again at the end).
+ * Waits for an execution's end signal. One long-lived subscription per process
+ * (`<prefix>.executions.signal.finished.*`) wakes the waiters by execution id; a waiter registers
+ * first and then reads the row once, so an end that happened in between is not missed. A lost
+ * signal only costs the wait (the caller reads the row again at the end).
  */
-export function createFinishWaiter(options: { nc: NatsConnection; prefix: string; pool: pg.Pool }): FinishWaiter {
-  return async (executionId, timeoutMs) => {
-    const sub = options.nc.subscribe(executionFinishedSubject(options.prefix, executionId), { max: 1 });
+export function createFinishWaiter(options: { nc: NatsConnection; prefix: string; pool: pg.Pool }): FinishWaiter & { close(): void } {
+  const waiters = new Map<string, Set<() => void>>();
+  const subscription = options.nc.subscribe(executionFinishedSubject(options.prefix, '*'), {
+    callback: (err, msg) => {
+      if (err) return;
+      const id = msg.subject.slice(msg.subject.lastIndexOf('.') + 1);
+      for (const wake of waiters.get(id) ?? []) wake();
+    },
+  });
+  const wait: FinishWaiter = async (executionId, timeoutMs) => {
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    const set = waiters.get(executionId) ?? new Set();
+    set.add(wake);
+    waiters.set(executionId, set);
     let timer: NodeJS.Timeout | undefined;
     try {
-      await options.nc.flush();
       const now = await getExecution(options.pool, executionId, null);
       if (!now || ['completed', 'failed', 'stopped'].includes(now.status)) return;
-      await Promise.race([
-        (async () => {
-          for await (const _ of sub) return;
-        })(),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
-      ]);
+      await Promise.race([woken, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
     } finally {
       clearTimeout(timer);
-      sub.unsubscribe();
+      set.delete(wake);
+      if (set.size === 0) waiters.delete(executionId);
     }
   };
+  return Object.assign(wait, { close: () => subscription.unsubscribe() });
 }
