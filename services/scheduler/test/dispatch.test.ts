@@ -62,8 +62,10 @@ const nextMessage = async (consumer: Awaited<ReturnType<SchedulerPlatform['handl
 describe('dispatch', () => {
   it('publishes a due task to its subject, marks it processing and completes it on report', async () => {
     const consumer = await platform.handlerConsumer('send_email', 'send-email');
-    const id = await createTask('send_email', 300);
-    expect((await readTask(id)).status).toBe('pending');
+    const id = await createTask('send_email', 1_500);
+    // Due within the reservation window it may already be claimed ahead, but it has not started.
+    const before = await platform.graphql<{ task: { status: string; attempts: number } }>(`{ task(id: "${id}") { status attempts } }`);
+    expect(before.data?.task).toEqual({ status: 'pending', attempts: 0 });
     const { msg, body } = await nextMessage(consumer);
     expect(msg.subject).toBe(`${platform.prefix}.tasks.send_email`);
     expect(body).toMatchObject({ v: 1, task_id: id, attempt: 1, max_attempts: 3, task_type: 'send_email', payload: { hello: 'send_email' }, tenant_id: expect.any(String) });

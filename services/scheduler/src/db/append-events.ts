@@ -3,7 +3,7 @@ import { subjectOfEvent, taskUpdatedEvent, type EventContract, type EventEnvelop
 import type pg from 'pg';
 import type { z } from 'zod';
 import { formatTimestamp } from '../domain/rfc3339';
-import type { Task } from '../domain/task';
+import { presentedState, type Task } from '../domain/task';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
@@ -50,8 +50,7 @@ export function taskUpdated(task: Task): PendingEvent<typeof taskUpdatedEvent.da
     data: {
       id: task.id,
       task_type: task.taskType,
-      status: task.status,
-      attempts: task.attempts,
+      ...presentedState(task),
       max_attempts: task.maxAttempts,
       execute_at: formatTimestamp(task.executeAt),
       updated_at: formatTimestamp(task.updatedAt),

@@ -16,7 +16,12 @@ export async function findTask(db: Queryable, tenantId: string, id: number): Pro
 export async function listTasks(db: Queryable, tenantId: string, filter: TaskFilter): Promise<{ tasks: Task[]; total: number }> {
   const where = [`tenant_id = $1`, visible];
   const values: unknown[] = [tenantId];
-  if (filter.status) {
+  if (filter.status === 'pending') {
+    // Reserved tasks (claimed ahead, not yet published) are still pending to the API.
+    where.push(`(status = 'pending' or (status = 'processing' and not dispatched))`);
+  } else if (filter.status === 'processing') {
+    where.push(`status = 'processing' and dispatched`);
+  } else if (filter.status) {
     values.push(filter.status);
     where.push(`status = $${values.length}`);
   }
@@ -35,7 +40,8 @@ export async function listTasks(db: Queryable, tenantId: string, filter: TaskFil
 /** Cancels a live task; null when it does not exist or is already completed, failed or cancelled. */
 export async function cancelTask(client: Pick<pg.PoolClient, 'query'>, tenantId: string, id: number): Promise<Task | null> {
   const { rows } = await client.query<TaskRow>(
-    `update scheduler.tasks set status = 'cancelled', updated_at = now()
+    `update scheduler.tasks set status = 'cancelled', updated_at = now(),
+       attempts = case when status = 'processing' and not dispatched then attempts - 1 else attempts end, dispatched = true
      where id = $1 and tenant_id = $2 and ${visible} and status in ('pending', 'processing')
      returning ${taskColumns}`,
     [id, tenantId],

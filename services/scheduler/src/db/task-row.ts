@@ -2,7 +2,7 @@ import type { Task } from '../domain/task';
 
 /** The column list every task query returns, in the order `taskFromRow` reads. */
 export const taskColumns = `id, tenant_id, source, task_type, payload, execute_at, due_at, status, attempts, max_attempts,
-  last_error, complete_on_dispatch, trigger_id, timer_key, created_at, updated_at, completed_at`;
+  last_error, complete_on_dispatch, dispatched, trigger_id, timer_key, created_at, updated_at, completed_at`;
 
 /**
  * Same columns qualified by an alias, for `update … from … returning`. Without the payload
@@ -29,6 +29,7 @@ export interface TaskRow {
   max_attempts: number;
   last_error: string | null;
   complete_on_dispatch: boolean;
+  dispatched: boolean;
   trigger_id: string | null;
   timer_key: string | null;
   created_at: Date;
@@ -50,6 +51,7 @@ export function taskFromRow(row: TaskRow): Task {
     maxAttempts: row.max_attempts,
     lastError: row.last_error,
     completeOnDispatch: row.complete_on_dispatch,
+    dispatched: row.dispatched,
     triggerId: row.trigger_id,
     timerKey: row.timer_key,
     createdAt: row.created_at,

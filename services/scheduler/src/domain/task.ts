@@ -14,9 +14,20 @@ export interface Task {
   maxAttempts: number;
   lastError: string | null;
   completeOnDispatch: boolean;
+  /** False while the attempt is only reserved (claimed ahead of its due time, not yet published). */
+  dispatched: boolean;
   triggerId: string | null;
   timerKey: string | null;
   createdAt: Date;
   updatedAt: Date;
   completedAt: Date | null;
+}
+
+/**
+ * What the API shows: a reserved task has not started its attempt yet, so it is still `pending`
+ * with the attempts it had (a reservation is an internal hand-off, not an attempt).
+ */
+export function presentedState(task: Task): { status: Task['status']; attempts: number } {
+  if (task.status === 'processing' && !task.dispatched) return { status: 'pending', attempts: task.attempts - 1 };
+  return { status: task.status, attempts: task.attempts };
 }

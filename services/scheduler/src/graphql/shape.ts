@@ -1,5 +1,5 @@
 import { formatTimestamp } from '../domain/rfc3339';
-import type { Task } from '../domain/task';
+import { presentedState, type Task } from '../domain/task';
 import { triggerStatusOf, type Trigger } from '../domain/trigger';
 
 const time = (date: Date | null) => (date ? formatTimestamp(date) : null);
@@ -11,8 +11,7 @@ export function taskNode(task: Task) {
     executeAt: formatTimestamp(task.executeAt),
     taskType: task.taskType,
     payload: task.payload,
-    status: task.status,
-    attempts: task.attempts,
+    ...presentedState(task),
     maxAttempts: task.maxAttempts,
     lastError: task.lastError,
     createdAt: formatTimestamp(task.createdAt),
