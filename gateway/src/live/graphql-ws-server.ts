@@ -6,6 +6,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { TokenVerifier } from '@conveyor/identity';
 import type { ConnectionLimits } from './connection-limits';
+import { createDocumentCache } from './document-cache';
 import { graphqlJs } from './graphql-js';
 import { codeOf, verifyCaller, type VerifiedCaller } from './live-caller';
 import { subscribeLiveField, type LiveDeps, type QueryRunner } from './subscribe-live-field';
@@ -44,7 +45,7 @@ export interface GraphQLWsOptions {
 
 const authorizationOf = (params: Record<string, unknown> | undefined) => params?.authorization ?? params?.Authorization ?? (typeof params?.token === 'string' ? `Bearer ${params.token}` : undefined);
 
-const { GraphQLError, getOperationAST, parse, print, validate } = graphqlJs;
+const { GraphQLError, getOperationAST, print } = graphqlJs;
 
 const rejected = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
 
@@ -66,6 +67,7 @@ function armExpiry(extra: Extra): void {
  */
 export function startGraphQLWsServer(options: GraphQLWsOptions): { handleUpgrade: (request: IncomingMessage, socket: Duplex, head: Buffer) => void; close: () => Promise<void> } {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  const parseDocument = createDocumentCache();
   const server = useServer<Record<string, unknown> | undefined, Extra>(
     {
       connectionInitWaitTimeout: options.initTimeoutMs,
@@ -97,14 +99,9 @@ export function startGraphQLWsServer(options: GraphQLWsOptions): { handleUpgrade
         if (Object.keys(ctx.subscriptions).length > options.maxSubscriptionsPerConnection) {
           return rejected(`At most ${options.maxSubscriptionsPerConnection} operations per connection`, 'RATE_LIMIT_EXCEEDED');
         }
-        let document;
-        try {
-          document = parse(payload.query, { maxTokens: options.maxTokens });
-        } catch (error) {
-          return rejected((error as Error).message, 'GRAPHQL_PARSE_FAILED');
-        }
-        const errors = validate(schema, document);
-        if (errors.length > 0) return errors.map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+        const parsed = parseDocument(schema, payload.query, options.maxTokens);
+        if (!parsed.document) return parsed.errors.map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: parsed.code } }));
+        const { document } = parsed;
         if (!getOperationAST(document, payload.operationName)) return rejected('Unable to identify the operation', 'GRAPHQL_VALIDATION_FAILED');
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: ctx.extra.caller };
       },
