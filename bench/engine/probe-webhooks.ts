@@ -29,4 +29,10 @@ await Promise.all(
 );
 lat.sort((a, b) => a - b);
 console.log({ completed_per_s: Math.round(lat.length / seconds), p50: lat[Math.floor(lat.length / 2)], p99: lat[Math.floor(lat.length * 0.99)] });
+const { rows } = await h.pool.query(`select s.node_id,
+  avg(extract(epoch from s.started_at - s.created_at)*1000)::numeric(8,1) as queue_ms,
+  avg(extract(epoch from s.finished_at - s.started_at)*1000)::numeric(8,1) as run_ms,
+  avg(extract(epoch from e.finished_at - e.started_at)*1000)::numeric(8,1) as exec_ms
+  from steps s join executions e on e.id = s.execution_id group by s.node_id`);
+console.log(rows);
 await h.close();
