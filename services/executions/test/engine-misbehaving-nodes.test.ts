@@ -1,5 +1,6 @@
 import type { NodeModule } from '@conveyor/nodes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { abandonStep } from '../src/domain/process-step';
 import { startEngineHarness, type EngineHarness } from './engine-harness';
 
 /**
@@ -92,5 +93,22 @@ describe('misbehaving executors', () => {
     });
     const { id } = await h.service.start(h.tenantId, { schemaId, input: {} });
     expect(await h.waitForStatus(id)).toMatchObject({ status: 'failed', error: 'node ghost failed: unknown node type does.not.exist' });
+  });
+
+  it('a step the engine keeps failing to handle fails its execution instead of leaving it running', async () => {
+    const schemaId = h.addSchema({
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        { id: 'gate', type: 'approval' },
+      ],
+      edges: [{ source: 'start', target: 'gate' }],
+    });
+    const { id } = await h.service.start(h.tenantId, { schemaId, input: {} });
+    await h.waitForStatus(id, ['paused']);
+    const gate = (await h.stepsOf(id)).find((s) => s.nodeId === 'gate')!;
+    await abandonStep(h.engine.deps, gate.id, 'graph unreadable');
+    const failed = await h.service.get(h.tenantId, id);
+    expect(failed).toMatchObject({ status: 'failed', error: 'node gate could not run: graph unreadable' });
+    expect((await h.stepsOf(id)).find((s) => s.nodeId === 'gate')!.status).toBe('cancelled');
   });
 });

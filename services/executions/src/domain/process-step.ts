@@ -6,6 +6,7 @@ import type { AbortRegistry } from './abort-registry';
 import { applyStepOutcome, type StepOutcome } from './apply-outcome';
 import { canCompleteFast, completeStepQuickly } from './complete-step-fast';
 import { createExecution } from './create-execution';
+import { finishExecution } from './finish-execution';
 import type { EngineDeps, SchemaVersion } from './engine-deps';
 import { runExecutor, type ExecutorLog, type RunResult } from './run-executor';
 import { appendLog, runTransition } from './transition';
@@ -153,5 +154,20 @@ export async function wakeTimerStep(deps: EngineDeps, executionId: string, stepI
     if (!step || step.status !== 'running' || step.wait?.type !== 'timer') return;
     const graph = await deps.graphs.get(execution.graphKey);
     await applyStepOutcome(t, execution, graph, step, null, { kind: 'completed', output: step.input ?? null, ports: null });
+  });
+}
+
+/**
+ * The engine itself could not handle a step message after many deliveries (its graph unreadable,
+ * a bug): the execution fails with that error instead of staying `running` forever.
+ */
+export async function abandonStep(deps: EngineDeps, stepId: string, reason: string): Promise<void> {
+  await runTransition(deps, async (t) => {
+    const step = await getStep(t.client, stepId);
+    if (!step) return;
+    const execution = await lockExecution(t.client, step.executionId);
+    if (!execution || !['queued', 'running', 'paused'].includes(execution.status)) return;
+    appendLog(t, execution.tenantId, { executionId: execution.id, stepId: step.id, nodeId: step.nodeId, level: 'error', message: 'the engine gave up on this step', data: { reason } });
+    await finishExecution(t, execution, { status: 'failed', error: `node ${step.nodeId} could not run: ${reason}`, currentStep: step.nodeId });
   });
 }

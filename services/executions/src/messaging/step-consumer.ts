@@ -3,11 +3,14 @@ import type { Logger } from '@conveyor/service-runtime';
 import type { JetStreamClient, JetStreamManager } from 'nats';
 import type { AbortRegistry } from '../domain/abort-registry';
 import type { EngineDeps } from '../domain/engine-deps';
-import { processStep } from '../domain/process-step';
+import { abandonStep, processStep } from '../domain/process-step';
 import { ensureDurableConsumer } from './ensure-consumer';
 import { startPullWorker, type PullWorker } from './pull-worker';
 
 const decoder = new TextDecoder();
+
+/** Deliveries after which a step message that keeps failing in the engine fails its execution. */
+const maxDeliveriesOnError = 10;
 
 /** The step workers: one durable consumer of the STEPS stream shared by every replica. */
 export async function startStepConsumer(options: {
@@ -47,11 +50,20 @@ export async function startStepConsumer(options: {
         options.logger.error({ subject: msg.subject }, 'unreadable step message dropped');
         return 'ack';
       }
-      const result = await processStep(options.deps, options.aborts, {
-        stepId: parsed.data.step_id,
-        notBefore: parsed.data.not_before,
-        redelivered: msg.info.redelivered,
-      });
+      let result;
+      try {
+        result = await processStep(options.deps, options.aborts, {
+          stepId: parsed.data.step_id,
+          notBefore: parsed.data.not_before,
+          redelivered: msg.info.redelivered,
+        });
+      } catch (error) {
+        // Transient trouble (database, NATS) is retried by redelivery; past the limit it is not transient.
+        if (msg.info.deliveryCount < maxDeliveriesOnError) throw error;
+        options.logger.error({ err: error, step_id: parsed.data.step_id }, 'giving up on a step message');
+        await abandonStep(options.deps, parsed.data.step_id, (error as Error).message ?? String(error));
+        return 'ack';
+      }
       return result.kind === 'later' ? { nakDelayMs: Math.min(result.delayMs, 60 * 60 * 1000) } : 'ack';
     },
   });
