@@ -31,8 +31,11 @@ export function installShutdown(options: { logger: Logger; timeoutMs: number; st
     })();
     return running;
   };
+  // `on`, not `once`: a supervisor may deliver the signal twice (a process-group kill plus tsx's
+  // relay); the second must not fall through to the default action and kill the shutdown midway.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
+      if (running) return;
       options.logger.info({ signal }, 'shutting down');
       void shutdown().then(() => process.exit(0));
     });
