@@ -1,6 +1,6 @@
 import type { NewLog } from './log-rows';
 import type { OutboxRow } from './outbox-rows';
-import type { Queryable } from './transaction';
+import type { Queryable } from '@conveyor/service-runtime';
 
 export interface FastCompletion {
   executionId: string;

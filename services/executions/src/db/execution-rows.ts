@@ -1,5 +1,5 @@
 import type { ExecutionStatus } from '@conveyor/contracts';
-import type { Queryable } from './transaction';
+import type { Queryable } from '@conveyor/service-runtime';
 
 /** An execution as the engine reads it. */
 export interface ExecutionRow {

@@ -1,7 +1,7 @@
 import type { NewLog } from './log-rows';
 import { insertLogs } from './log-rows';
 import { insertOutboxRows, type OutboxRow } from './outbox-rows';
-import type { Queryable } from './transaction';
+import type { Queryable } from '@conveyor/service-runtime';
 
 /**
  * The last write of every engine transaction: its log rows and its outbox rows, in one statement

@@ -2,7 +2,7 @@ import { executionColumns, type ExecutionRow, type NewExecution } from './execut
 import type { NewLog } from './log-rows';
 import type { OutboxRow } from './outbox-rows';
 import type { NewStep } from './step-rows';
-import type { Queryable } from './transaction';
+import type { Queryable } from '@conveyor/service-runtime';
 
 /**
  * A new execution with its first (dispatched) step, its start log and its outbox events, and

@@ -1,5 +1,5 @@
 import type { LogLevel } from '@conveyor/nodes';
-import type { Queryable } from './transaction';
+import type { Queryable } from '@conveyor/service-runtime';
 
 export interface LogRow {
   id: string;

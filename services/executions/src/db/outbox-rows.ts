@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { subjectOfEvent, type EventContract, type EventEnvelope } from '@conveyor/contracts';
 import type { z } from 'zod';
-import type { Queryable } from './transaction';
+import type { Queryable } from '@conveyor/service-runtime';
 
 /** One outbox row: an event envelope, or a step dispatch whose `id` is its `Nats-Msg-Id`. */
 export interface OutboxRow {

@@ -1,4 +1,4 @@
-import type { Queryable } from './transaction';
+import type { Queryable } from '@conveyor/service-runtime';
 
 /** The tenant that owns a schema, as announced by the schemas service; null when unknown or purged. */
 export async function tenantOfSchema(client: Queryable, schemaId: string): Promise<string | null> {

@@ -1,5 +1,5 @@
 import type { StepStatus } from '@conveyor/contracts';
-import type { Queryable } from './transaction';
+import type { Queryable } from '@conveyor/service-runtime';
 
 export interface StepRow {
   id: string;

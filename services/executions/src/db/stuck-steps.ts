@@ -1,4 +1,4 @@
-import type { Queryable } from './transaction';
+import type { Queryable } from '@conveyor/service-runtime';
 
 /**
  * Ready, dispatched steps of running executions still pending after `olderThanMs`: their

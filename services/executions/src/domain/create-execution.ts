@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConflictError, ValidationError } from '@conveyor/errors';
 import { findExecutionByIdempotencyKey, type ExecutionRow } from '../db/execution-rows';
 import { insertStartedExecution } from '../db/insert-started-execution';
-import type { Queryable } from '../db/transaction';
+import type { Queryable } from '@conveyor/service-runtime';
 import type { EngineDeps, SchemaVersion } from './engine-deps';
 import { normalizeGraph, type CompiledGraph, type GraphNode } from './graph';
 import { appendLog, dispatchStep, emitExecution, type Effects } from './transition';

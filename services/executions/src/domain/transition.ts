@@ -7,7 +7,7 @@ import { type NewLog } from '../db/log-rows';
 import { insertLogsAndOutbox } from '../db/insert-logs-and-outbox';
 import { eventRow, type OutboxRow } from '../db/outbox-rows';
 import type { StepRow } from '../db/step-rows';
-import { withTransaction } from '../db/transaction';
+import { withTransaction } from '@conveyor/service-runtime';
 import type { EngineDeps } from './engine-deps';
 import { toExecutionJson } from './execution-json';
 

@@ -4,7 +4,7 @@ import { appendEvents, taskUpdated } from '../db/append-events';
 import { claimDueTasks, completeDispatchedTimers } from '../db/claim-due-tasks';
 import { expireAttempts } from '../db/expire-attempts';
 import { claimStaleReservations, markReservationsDispatched, releaseReservations, reserveUpcomingTasks } from '../db/reserve-upcoming-tasks';
-import { withTransaction } from '../db/transaction';
+import { withTransaction } from '@conveyor/service-runtime';
 import { upcomingDueTimes } from '../db/upcoming-due-times';
 import { createDueTimer } from './due-timer';
 import type { SchedulerConfig } from './scheduler-config';

@@ -1,6 +1,6 @@
 import type { Logger } from '@conveyor/service-runtime';
 import type pg from 'pg';
-import { withTransaction } from '../db/transaction';
+import { withTransaction } from '@conveyor/service-runtime';
 import type { TaskReport } from '../db/record-task-reports';
 import type { ReportBatcher } from './report-batcher';
 

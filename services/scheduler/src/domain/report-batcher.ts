@@ -3,7 +3,7 @@ import type { Logger } from '@conveyor/service-runtime';
 import type pg from 'pg';
 import { appendEvents, taskUpdated } from '../db/append-events';
 import { recordTaskReports, type TaskReport } from '../db/record-task-reports';
-import { withTransaction } from '../db/transaction';
+import { withTransaction } from '@conveyor/service-runtime';
 import type { SchedulerConfig } from './scheduler-config';
 
 export interface ReportOutcome {

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { appendEvents, taskUpdated } from '../db/append-events';
 import { insertTask } from '../db/insert-task';
 import { cancelTask, findTask, listTasks } from '../db/task-queries';
-import { withTransaction } from '../db/transaction';
+import { withTransaction } from '@conveyor/service-runtime';
 import type { Task } from './task';
 import { parseTaskId, validateNewTask, validateTaskFilter, type RawTaskInput } from './task-input';
 

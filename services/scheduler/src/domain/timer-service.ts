@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { appendEvents, taskUpdated } from '../db/append-events';
 import { insertTask } from '../db/insert-task';
 import { taskColumns, taskFromRow, type TaskRow } from '../db/task-row';
-import { withTransaction } from '../db/transaction';
+import { withTransaction } from '@conveyor/service-runtime';
 import { parseRfc3339 } from './rfc3339';
 import type { Task } from './task';
 

@@ -23,7 +23,7 @@ import {
   recordOccurrence,
   setTriggerEnabled,
 } from '../db/trigger-queries';
-import { withTransaction } from '../db/transaction';
+import { withTransaction } from '@conveyor/service-runtime';
 import { nextCronRun } from './cron-schedule';
 import { formatTimestamp } from './rfc3339';
 import type { Task } from './task';
