@@ -8,6 +8,7 @@ export { appendEvent, type AppendEventInput } from './outbox/append-event';
 export { startOutboxRelay, type OutboxRelay } from './outbox/outbox-relay';
 export { connectNats, ensureStreams } from './nats/connect';
 export { requestOverNats, serveRequests } from './nats/request-reply';
+export { createBatchPublisher, type BatchPublisher, type OutgoingMessage } from './nats/batch-publisher';
 export { createHttpServer } from './http/http-server';
 export { classifyHttpError, registerErrorEnvelope } from './http/error-envelope';
 export { checkComponents, registerHealthRoutes, type ComponentHealth, type HealthCheck } from './http/health';

@@ -65,7 +65,7 @@ export async function startServiceRuntime<TTables extends { outbox: OutboxTable 
   const js = nc.jetstream();
   const verifier = createTokenVerifier({ keys: natsKeySource(nc, env.NATS_PREFIX) });
   subscribeToRevocations(nc, env.NATS_PREFIX, verifier);
-  const relay = startOutboxRelay({ pool, schemaName: service, js, logger, pollMs: env.OUTBOX_POLL_MS });
+  const relay = startOutboxRelay({ pool, schemaName: service, nc, logger, pollMs: env.OUTBOX_POLL_MS });
 
   const app = createHttpServer({ logger, bodyLimit: env.BODY_LIMIT_BYTES });
   registerErrorEnvelope(app, { bodyLimit: env.BODY_LIMIT_BYTES, graphqlPath: '/graphql' });

@@ -82,7 +82,7 @@ describe('outbox relay', () => {
     await nc.jetstream().publish(crashed.type, new TextEncoder().encode(JSON.stringify(crashed)), { msgID: crashed.id });
     const fresh = [await append('a'), await append('b')];
 
-    const relay = startOutboxRelay({ pool, schemaName: 'catalog', js: nc.jetstream(), logger, pollMs: 50 });
+    const relay = startOutboxRelay({ pool, schemaName: 'catalog', nc, logger, pollMs: 50 });
     await waitUntilEmpty();
     await relay.stop();
 
@@ -97,7 +97,7 @@ describe('outbox relay', () => {
   it('never publishes a row twice when several relays run at once', async () => {
     const before = (await streamMessages()).length;
     const events = await Promise.all(Array.from({ length: 300 }, (_, i) => append(`bulk-${i}`)));
-    const relays = [1, 2, 3].map(() => startOutboxRelay({ pool, schemaName: 'catalog', js: nc.jetstream(), logger, pollMs: 20, batchSize: 16 }));
+    const relays = [1, 2, 3].map(() => startOutboxRelay({ pool, schemaName: 'catalog', nc, logger, pollMs: 20, batchSize: 16 }));
     relays.forEach((r) => r.wake());
     await waitUntilEmpty();
     await Promise.all(relays.map((r) => r.stop()));

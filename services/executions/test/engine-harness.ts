@@ -29,7 +29,7 @@ export async function startEngineHarness(label: string, options: { timers?: Time
   await createTestStreams(nc, prefix);
   const logger = createLogger('executions-test', process.env.TEST_LOG_LEVEL ?? 'warn');
   const { pool } = createDatabase({ url: db.url, schemaName: 'executions', poolMax: Number(process.env.TEST_POOL_MAX ?? 10), tables, applicationName: 'executions-test' });
-  const relay = startOutboxRelay({ pool, schemaName: 'executions', js: nc.jetstream(), logger, pollMs: 50 });
+  const relay = startOutboxRelay({ pool, schemaName: 'executions', nc, logger, pollMs: 50 });
   const tenantId = `tenant-${randomUUID().slice(0, 8)}`;
   const definitions = new Map<string, SchemaVersion>();
   const schemas: SchemaSource = {

@@ -12,7 +12,7 @@ import { createTimerService } from './domain/timer-service';
 import { createTriggerService } from './domain/trigger-service';
 import { loadEnv } from './env';
 import { createResolvers } from './graphql/resolvers';
-import { createBatchPublisher } from './messaging/jetstream-batch-publisher';
+import { createBatchPublisher } from '@conveyor/service-runtime';
 import { createTaskPublisher } from './messaging/publish-tasks';
 import { startExecutionEventsConsumer } from './messaging/execution-events-consumer';
 import { startSchemaExecuteWorker } from './messaging/schema-execute-worker';

@@ -34,8 +34,9 @@ describe('crash and restart', () => {
        select $1, 'crash_job', jsonb_build_object('n', n), now() + interval '1 second', now() + interval '1 second' from generate_series(1, $2) n`,
       [platform.tenant.tenantId, count],
     );
-    // Killed as soon as the first completions are in: the drain is certainly under way.
-    while (handler.accepted.size === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    // Killed as soon as the first task reaches the handler: the drain is certainly under way and,
+    // as completions need the scheduler to take the handler's reports, cannot have finished.
+    while (handler.deliveries.size === 0) await new Promise((resolve) => setTimeout(resolve, 1));
     await platform.schedulers[0]!.stop('SIGKILL');
     const atKill = await statuses();
     expect(atKill.completed ?? 0).toBeLessThan(count);

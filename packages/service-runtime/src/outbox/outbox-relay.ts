@@ -1,4 +1,5 @@
-import type { JetStreamClient } from 'nats';
+import type { NatsConnection } from 'nats';
+import { createBatchPublisher } from '../nats/batch-publisher';
 import type pg from 'pg';
 import { withTransaction } from '../db/transaction';
 import type { Logger } from '../logger';
@@ -28,7 +29,7 @@ const encoder = new TextEncoder();
 export function startOutboxRelay(options: {
   pool: pg.Pool;
   schemaName: string;
-  js: JetStreamClient;
+  nc: NatsConnection;
   logger: Logger;
   pollMs: number;
   batchSize?: number;
@@ -38,6 +39,9 @@ export function startOutboxRelay(options: {
   let stopped = false;
   let wakeUp: (() => void) | undefined;
   let pendingWake = false;
+  // Plain publishes with PubAcks collected on one inbox: `js.publish` costs a request (timer and
+  // promise bookkeeping) per message, measured 5-10x more CPU per event on this machine.
+  const publisher = createBatchPublisher(options.nc);
 
   function publishBatch(): Promise<number> {
     return withTransaction(options.pool, async (client) => {
@@ -46,9 +50,9 @@ export function startOutboxRelay(options: {
         [batchSize],
       );
       if (rows.length > 0) {
-        // One connection keeps publish order; acks are awaited together to keep one round trip per batch.
-        await Promise.all(
-          rows.map((row) => options.js.publish(row.subject, encoder.encode(JSON.stringify(row.payload)), { msgID: row.payload.id })),
+        // One connection keeps publish order; acks are awaited together: one round trip per batch.
+        await publisher.publishAll(
+          rows.map((row) => ({ subject: row.subject, data: encoder.encode(JSON.stringify(row.payload)), msgId: row.payload.id })),
         );
         await client.query(`delete from ${table} where id = any($1::bigint[])`, [rows.map((row) => row.id)]);
       }
@@ -98,6 +102,7 @@ export function startOutboxRelay(options: {
       stopped = true;
       wakeUp?.();
       await loop;
+      publisher.close();
     },
   };
 }

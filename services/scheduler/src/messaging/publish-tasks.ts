@@ -1,7 +1,7 @@
 import { taskSubject, type TaskDispatchMessage, type TimerFiredMessage } from '@conveyor/contracts';
 import { formatTimestamp } from '../domain/rfc3339';
 import type { Task } from '../domain/task';
-import type { BatchPublisher } from './jetstream-batch-publisher';
+import type { BatchPublisher } from '@conveyor/service-runtime';
 
 const encoder = new TextEncoder();
 
