@@ -36,7 +36,7 @@ const lat: number[] = [];
 for (let i = 0; i < Number(process.env.N ?? 100); i++) {
   const t0 = performance.now();
   const e = await h.service.start(h.tenantId, { schemaId, input: { items: [{ price: 1 }] } });
-  await wait(e.id, 5000);
+  await wait.waitFor(e.id, 5000);
   lat.push(performance.now() - t0);
 }
 lat.sort((a, b) => a - b);

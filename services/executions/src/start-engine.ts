@@ -7,6 +7,7 @@ import { AbortRegistry } from './domain/abort-registry';
 import type { EngineDeps, SchemaSource, TimerService } from './domain/engine-deps';
 import { createExecutionService, type ExecutionService } from './domain/execution-service';
 import { createGraphStore } from './domain/graph-store';
+import { createInProcessSteps } from './domain/in-process-steps';
 import { sweepStuckSteps } from './domain/sweep-stuck-steps';
 import { createEngineSignals, createFinishWaiter, listenForAborts } from './messaging/engine-signals';
 import { createSchedulerTimers } from './messaging/scheduler-timers';
@@ -52,6 +53,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const schemasClient = options.schemas
     ? undefined
     : createSchemasClient({ nc, subject: requestSubject(prefix, 'schemas', schemaVersionRequest.verb), pool, prefix, logger });
+  const aborts = new AbortRegistry();
+  const runSteps = options.runSteps !== false;
   const deps: EngineDeps = {
     pool,
     prefix,
@@ -64,14 +67,17 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     publish: async (subject, data) => {
       nc.publish(`${prefix}.${subject}`, new TextEncoder().encode(JSON.stringify(data ?? null)));
     },
+    inProcess: null,
   };
-  const aborts = new AbortRegistry();
+  // Steps continue in-process in a process that runs steps; first steps of its own starts take
+  // slots of their own (as many as the consumer's), so a burst of starts stays bounded.
+  if (runSteps) deps.inProcess = createInProcessSteps({ deps: () => deps, aborts, slots: options.concurrency, logger });
   const finishWaiter = createFinishWaiter({ nc, prefix, pool });
   const service = createExecutionService(deps, finishWaiter);
   const abortSub = listenForAborts({ nc, prefix, aborts, logger });
   const startSub = serveStartRequests({ nc, subject: requestSubject(prefix, 'executions', executionStartRequest.verb), service, logger });
   const workers = [
-    ...(options.runSteps === false
+    ...(!runSteps
       ? []
       : [await startStepConsumer({ js, jsm, deps, aborts, concurrency: options.concurrency, ackWaitMs: options.ackWaitMs, logger })]),
     await startTimerConsumer({ js, jsm, deps, logger }),

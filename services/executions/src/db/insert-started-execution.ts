@@ -12,11 +12,20 @@ import type { Queryable } from '@conveyor/service-runtime';
  */
 export async function insertStartedExecution(
   client: Queryable,
-  input: { execution: NewExecution & { startedAt: Date }; step: NewStep; graph: { key: string; json: string } | null; logs: NewLog[]; outbox: OutboxRow[] },
+  input: {
+    execution: NewExecution & { startedAt: Date };
+    step: NewStep;
+    graph: { key: string; json: string } | null;
+    logs: NewLog[];
+    outbox: OutboxRow[];
+    /** Claim the first step for this process (`running`, with a lease) instead of dispatching it. */
+    claimFirst: { claim: string; leaseSeconds: number } | null;
+  },
 ): Promise<ExecutionRow | null> {
   const { execution: e, step: s } = input;
-  const { rows } = await client.query<ExecutionRow>(
-    `with g as (
+  const { rows } = await client.query<ExecutionRow>({
+    name: 'executions.insert-started-execution',
+    text: `with g as (
        insert into graphs (key, graph) select $20::text, $21::jsonb where $21::jsonb is not null on conflict (key) do nothing
      ), e as (
        insert into executions (id, tenant_id, schema_id, schema_version, graph_key, status, trigger, current_step, start_step,
@@ -25,8 +34,11 @@ export async function insertStartedExecution(
        on conflict (tenant_id, schema_id, idempotency_key) where idempotency_key is not null do nothing
        returning ${executionColumns}
      ), s as (
-       insert into steps (id, execution_id, node_id, node_type, activation, attempt, status, ready, dispatched, input)
-       select $15, e.id, $8, $16, 1, 1, 'pending', true, true, $9 from e
+       insert into steps (id, execution_id, node_id, node_type, activation, attempt, status, ready, dispatched, input, claim, started_at, lease_until)
+       select $15, e.id, $8, $16, 1, 1, case when $29::uuid is null then 'pending' else 'running' end, true, $29::uuid is null, $9,
+         $29::uuid, case when $29::uuid is not null then now() end,
+         case when $29::uuid is not null then now() + make_interval(secs => $30::double precision) end
+       from e
      ), l as (
        insert into logs (id, execution_id, step_id, node_id, level, message, data, time)
        select * from unnest($17::uuid[], $18::uuid[], $22::uuid[], $23::text[], $24::text[], $25::text[], $26::jsonb[], $27::timestamptz[])
@@ -36,7 +48,7 @@ export async function insertStartedExecution(
        select subject, payload from unnest($19::text[], $28::jsonb[]) as x(subject, payload) where exists (select 1 from e)
      )
      select * from e`,
-    [
+    values: [
       e.id, e.tenantId, e.schemaId, e.schemaVersion, e.graphKey, e.status, e.trigger, e.startStep,
       JSON.stringify(e.input ?? null),
       e.triggerInfo === null ? null : JSON.stringify(e.triggerInfo),
@@ -48,7 +60,9 @@ export async function insertStartedExecution(
       input.logs.map((l) => l.stepId), input.logs.map((l) => l.nodeId), input.logs.map((l) => l.level), input.logs.map((l) => l.message),
       input.logs.map((l) => (l.data === null ? null : JSON.stringify(l.data))), input.logs.map((l) => l.time.toISOString()),
       input.outbox.map((r) => JSON.stringify(r.payload)),
+      input.claimFirst?.claim ?? null,
+      input.claimFirst?.leaseSeconds ?? 0,
     ],
-  );
+  });
   return rows[0] ?? null;
 }

@@ -82,6 +82,12 @@ export const steps = executionsSchema.table(
     /** The worker claim that owns a running step; a late result from an older claim is discarded. */
     claim: uuid('claim'),
     notBefore: at('not_before'),
+    /**
+     * A step claimed in-process (continued from its predecessor's commit, no JetStream message):
+     * the time after which its worker is presumed dead and the sweeper re-dispatches it. Null for
+     * steps claimed from a message (JetStream's ack wait covers those).
+     */
+    leaseUntil: at('lease_until'),
     createdAt: at('created_at').notNull().defaultNow(),
     startedAt: at('started_at'),
     finishedAt: at('finished_at'),
@@ -92,6 +98,8 @@ export const steps = executionsSchema.table(
     index('steps_open_idx').on(t.executionId).where(sql`status in ('pending', 'running')`),
     /** The sweeper's scan: pending steps by age. */
     index('steps_pending_age_idx').on(t.createdAt).where(sql`status = 'pending'`),
+    /** The sweeper's scan: in-process claims whose lease ran out. */
+    index('steps_lease_idx').on(t.leaseUntil).where(sql`status = 'running' and lease_until is not null`),
   ],
 );
 

@@ -91,36 +91,48 @@ export async function settleJoinedStep(
   }
 }
 
+/** What a worker needs to know of a claimed step's execution (read with the claim, carried along in-process). */
+export interface StepContext {
+  tenantId: string;
+  graphKey: string;
+  startStep: string;
+  schemaId: string;
+  schemaVersion: number;
+  executionStartedAt: Date;
+  parentExecutionId: string | null;
+}
+
+export type ClaimedStep = StepRow & StepContext;
+
 /**
  * Claims a ready step for one run of its executor. A pending step is claimed when its execution
- * runs; a running step (no wait) is re-claimed only from a redelivered message, i.e. after the
- * worker that held it stopped acking (died). The `for share` lock orders the claim with pause,
- * resume and stop, which update the execution row.
+ * runs; a running step (no wait) is re-claimed from a redelivered message (the worker that held
+ * it stopped acking: died) or once its in-process lease ran out (the sweeper re-sent it). A claim
+ * from a message clears the lease: JetStream's ack wait watches that worker. The `for share` lock
+ * orders the claim with pause, resume and stop, which update the execution row.
  */
-export async function claimStep(
-  client: Queryable,
-  stepId: string,
-  claim: string,
-  redelivered: boolean,
-): Promise<(StepRow & { tenantId: string; graphKey: string; startStep: string }) | null> {
+export async function claimStep(client: Queryable, stepId: string, claim: string, redelivered: boolean): Promise<ClaimedStep | null> {
   // The claim commits without waiting for the WAL flush (`synchronous_commit` off for this one
   // statement): a claim lost to a database crash leaves the step pending, and the sweeper sends it
   // again. The step's result is always committed synchronously. Saves a flush per step.
-  const { rows } = await client.query<StepRow & { tenantId: string; graphKey: string; startStep: string }>(
-    `with cfg as (select set_config('synchronous_commit', 'off', true)),
+  const { rows } = await client.query<ClaimedStep>({
+    name: 'executions.claim-step',
+    text: `with cfg as (select set_config('synchronous_commit', 'off', true)),
      e as (
-       select e.id, e.tenant_id, e.graph_key, e.start_step from executions e
-       join steps s on s.execution_id = e.id
+       select e.id, e.tenant_id, e.graph_key, e.start_step, e.schema_id, e.schema_version, e.started_at, e.parent_execution_id
+       from executions e join steps s on s.execution_id = e.id
        where s.id = $1 and e.status = 'running' for share of e
      ), claimed as (
-       update steps set status = 'running', claim = $2, started_at = coalesce(started_at, now())
+       update steps set status = 'running', claim = $2, lease_until = null, started_at = coalesce(started_at, now())
        where id = $1 and execution_id = (select id from e)
-         and ((status = 'pending' and ready) or (status = 'running' and wait is null and $3::boolean))
+         and ((status = 'pending' and ready) or (status = 'running' and wait is null and ($3::boolean or lease_until < now())))
        returning ${stepColumns}
      )
-     select claimed.*, e.tenant_id as "tenantId", e.graph_key as "graphKey", e.start_step as "startStep" from claimed, e, cfg`,
-    [stepId, claim, redelivered],
-  );
+     select claimed.*, e.tenant_id as "tenantId", e.graph_key as "graphKey", e.start_step as "startStep", e.schema_id as "schemaId",
+       e.schema_version as "schemaVersion", e.started_at as "executionStartedAt", e.parent_execution_id as "parentExecutionId"
+     from claimed, e, cfg`,
+    values: [stepId, claim, redelivered],
+  });
   return rows[0] ?? null;
 }
 
@@ -158,7 +170,7 @@ export type StepFinal = {
 /** Records a running step's result; `claim` null accepts any holder (a waiting step has none). */
 export async function finishStepRow(client: Queryable, stepId: string, claim: string | null, f: StepFinal): Promise<StepRow | null> {
   const { rows } = await client.query<StepRow>(
-    `update steps set status = $3, output = $4, ports = $5, error = $6, wait = null, finished_at = now()
+    `update steps set status = $3, output = $4, ports = $5, error = $6, wait = null, lease_until = null, finished_at = now()
      where id = $1 and status = 'running' and ($2::uuid is null or claim = $2)
      returning ${stepColumns}`,
     [stepId, claim, f.status, f.output === undefined ? null : JSON.stringify(f.output), f.ports ? JSON.stringify(f.ports) : null, f.error ?? null],
@@ -169,7 +181,7 @@ export async function finishStepRow(client: Queryable, stepId: string, claim: st
 /** Parks a running step (timer, approval, subflow); the claim is cleared so no redelivery re-runs it. */
 export async function parkStepRow(client: Queryable, stepId: string, claim: string, wait: StepWait): Promise<StepRow | null> {
   const { rows } = await client.query<StepRow>(
-    `update steps set wait = $3, claim = null where id = $1 and status = 'running' and claim = $2 returning ${stepColumns}`,
+    `update steps set wait = $3, claim = null, lease_until = null where id = $1 and status = 'running' and claim = $2 returning ${stepColumns}`,
     [stepId, claim, JSON.stringify(wait)],
   );
   return rows[0] ?? null;
@@ -178,7 +190,7 @@ export async function parkStepRow(client: Queryable, stepId: string, claim: stri
 /** Cancels every open step of an execution; returns them. */
 export async function cancelOpenSteps(client: Queryable, executionId: string, reason: string): Promise<StepRow[]> {
   const { rows } = await client.query<StepRow>(
-    `update steps set status = 'cancelled', error = $2, wait = null, finished_at = now()
+    `update steps set status = 'cancelled', error = $2, wait = null, lease_until = null, finished_at = now()
      where execution_id = $1 and status in ('pending', 'running') returning ${stepColumns}`,
     [executionId, reason],
   );

@@ -5,11 +5,14 @@ import { insertStartedExecution } from '../db/insert-started-execution';
 import type { Queryable } from '@conveyor/service-runtime';
 import type { EngineDeps, SchemaVersion } from './engine-deps';
 import { normalizeGraph, type CompiledGraph, type GraphNode } from './graph';
+import { leaseGraceSeconds, maxInProcessTimeoutMs, type Continuation } from './complete-step-fast';
 import { appendLog, dispatchStep, emitExecution, type Effects } from './transition';
 
 export type ExecutionTrigger = 'manual' | 'webhook' | 'schedule' | 'subflow';
 
 export interface NewExecutionRequest {
+  /** Chosen by the caller when it must know the id before the start (to listen for the end). */
+  executionId?: string | undefined;
   tenantId: string;
   trigger: ExecutionTrigger;
   input: unknown;
@@ -54,8 +57,12 @@ export function graphOfVersion(deps: EngineDeps, version: SchemaVersion): { grap
 
 const compiledVersions = new WeakMap<object, CompiledGraph>();
 
-/** Where a start writes: the caller's transaction (subflow) or the pool (one statement, its own transaction). */
-export type StartContext = Effects & { client: Queryable; afterCommit: Array<() => void> };
+/**
+ * Where a start writes: the caller's transaction (subflow) or the pool (one statement, its own
+ * transaction). `runFirstStep`: this process runs the first step itself when it is quick (claimed
+ * in the start, leased); the claimed step is left in `firstStep` for the caller to run after commit.
+ */
+export type StartContext = Effects & { client: Queryable; afterCommit: Array<() => void>; runFirstStep?: boolean; firstStep?: Continuation };
 
 /**
  * Creates an execution of a schema version and its first step, dispatched after commit, in one
@@ -82,7 +89,7 @@ export async function createExecution(
   }
   const startedAt = new Date();
   const fields = {
-    id: randomUUID(),
+    id: request.executionId ?? randomUUID(),
     tenantId: request.tenantId,
     schemaId: version.schemaId,
     schemaVersion: version.version,
@@ -101,28 +108,61 @@ export async function createExecution(
   emitExecution(own, row);
   appendLog(own, row.tenantId, { executionId: row.id, stepId: null, nodeId: null, level: 'info', message: `execution started (${request.trigger}) at ${start.id}`, time: startedAt });
   const stepId = randomUUID();
+  const timeoutMs = t.runFirstStep ? t.deps.findNodeModule(start.type)?.descriptor.timeoutMs : undefined;
+  const claimFirst = timeoutMs !== undefined && timeoutMs <= maxInProcessTimeoutMs ? { claim: randomUUID(), leaseSeconds: timeoutMs / 1000 + leaseGraceSeconds } : null;
   const execution = await insertStartedExecution(t.client, {
     execution: { ...fields, startedAt },
     step: { id: stepId, executionId: row.id, nodeId: start.id, nodeType: start.type, activation: 1, attempt: 1, status: 'pending', ready: true, dispatched: true, input: fields.input, notBefore: null },
     graph: stored ? null : { key: graph.key, json: JSON.stringify({ nodes: graph.nodes, edges: graph.edges }) },
     logs: own.logs,
     outbox: own.outbox,
+    claimFirst,
   });
   if (!execution) {
     const existing = await findExecutionByIdempotencyKey(t.client, request.tenantId, version.schemaId, request.idempotencyKey!);
     return { execution: existing!, created: false };
   }
   if (!stored) t.afterCommit.push(() => t.deps.graphs.remember(graph));
-  dispatchStep(t, { id: stepId, executionId: row.id });
+  if (claimFirst) {
+    t.firstStep = {
+      claim: claimFirst.claim,
+      step: {
+        id: stepId, seq: 0, executionId: row.id, nodeId: start.id, nodeType: start.type, activation: 1, attempt: 1, status: 'running',
+        joinState: {}, ready: true, dispatched: false,
+        // What the database holds (the input as JSON).
+        input: JSON.parse(JSON.stringify(fields.input ?? null)),
+        output: null, ports: null, error: null, wait: null, claim: claimFirst.claim, notBefore: null,
+        createdAt: startedAt, startedAt: new Date(), finishedAt: null,
+        tenantId: row.tenantId, graphKey: graph.key, startStep: start.id, schemaId: row.schemaId, schemaVersion: row.schemaVersion,
+        executionStartedAt: startedAt, parentExecutionId: row.parentExecutionId,
+      },
+    };
+  } else {
+    dispatchStep(t, { id: stepId, executionId: row.id });
+  }
   return { execution, created: true };
 }
 
-/** Starts an execution outside any transaction: one statement, then the dispatch. */
+/**
+ * Starts an execution outside any transaction: one statement, then the dispatch, or (when this
+ * process runs steps and has a free slot) the first step runs here, claimed in that statement.
+ */
 export async function startExecutionNow(deps: EngineDeps, version: SchemaVersion, request: NewExecutionRequest) {
-  const t: StartContext = { deps, client: deps.pool, outbox: [], logs: [], dispatches: [], afterCommit: [] };
-  const result = await createExecution(t, version, request);
+  const inProcess = deps.inProcess;
+  const slot = inProcess?.tryAcquire() ?? false;
+  const t: StartContext = { deps, client: deps.pool, outbox: [], logs: [], dispatches: [], afterCommit: [], runFirstStep: slot };
+  let result: Awaited<ReturnType<typeof createExecution>>;
+  try {
+    result = await createExecution(t, version, request);
+  } catch (error) {
+    if (slot) inProcess!.release();
+    throw error;
+  }
   for (const run of t.afterCommit) run();
   if (t.dispatches.length > 0) await deps.signals.dispatch(t.dispatches);
   if (result.created) deps.signals.outboxWritten();
+  const first = t.firstStep;
+  if (first) void inProcess!.runChain(first).finally(() => inProcess!.release());
+  else if (slot) inProcess!.release();
   return result;
 }

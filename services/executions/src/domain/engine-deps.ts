@@ -2,6 +2,8 @@ import type { StepReadyMessage } from '@conveyor/contracts';
 import type { NodeModule } from '@conveyor/nodes';
 import type { Logger } from '@conveyor/service-runtime';
 import type pg from 'pg';
+import type { ExecutionRow } from '../db/execution-rows';
+import type { Continuation } from './complete-step-fast';
 import type { GraphStore } from './graph-store';
 
 /** A schema version as the engine needs it, read from the schemas service. */
@@ -36,10 +38,19 @@ export interface EngineSignals {
   dispatch(messages: StepReadyMessage[]): Promise<void>;
   /** Abort the running executors of these executions on every replica (stop, failure). */
   abort(executionIds: string[]): void;
-  /** These executions reached a final status (wakes `?wait=` webhook calls). */
-  finished(executionIds: string[]): void;
+  /** These executions reached a final status (wakes `?wait=` webhook calls with the final row). */
+  finished(executions: ExecutionRow[]): void;
   /** New outbox rows are committed: publish them now instead of at the next poll. */
   outboxWritten(): void;
+}
+
+/** Steps this process runs without a message (see `createInProcessSteps`). */
+export interface InProcessSteps {
+  /** Takes a slot for a step started here (a new execution's first step); false when all are taken. */
+  tryAcquire(): boolean;
+  release(): void;
+  /** Runs a claimed step and the successors it claims in turn; never throws. */
+  runChain(first: Continuation): Promise<void>;
 }
 
 /** Everything the engine's domain needs, built once in `main.ts`. */
@@ -54,4 +65,6 @@ export interface EngineDeps {
   signals: EngineSignals;
   /** Publishes under the installation's prefix (the `nats.publish` node). */
   publish(subject: string, data: unknown): Promise<void>;
+  /** Null in a process that runs no steps: its new executions' first steps go through JetStream. */
+  inProcess: InProcessSteps | null;
 }

@@ -30,7 +30,7 @@ export async function finishExecution(
     ...(end.output !== undefined ? { output: end.output } : {}),
   });
   emitExecution(t, updated);
-  t.finished.add(execution.id);
+  t.finished.set(execution.id, updated);
 
   for (const childId of completed ? [] : await openChildIds(t.client, execution.id)) {
     const child = await lockExecution(t.client, childId);

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '@conveyor/errors';
 import { lockExecution, subflowDepth } from '../db/execution-rows';
-import { claimStep, getStep, parkStepOfPausedExecution, parkStepRow, type StepRow } from '../db/step-rows';
+import { claimStep, getStep, parkStepOfPausedExecution, parkStepRow, type ClaimedStep } from '../db/step-rows';
 import type { AbortRegistry } from './abort-registry';
 import { applyStepOutcome, type StepOutcome } from './apply-outcome';
-import { canCompleteFast, completeStepQuickly } from './complete-step-fast';
+import { canCompleteFast, canFinishFast, completeStepQuickly, finishExecutionQuickly, type Continuation } from './complete-step-fast';
 import { createExecution } from './create-execution';
 import { finishExecution } from './finish-execution';
 import type { EngineDeps, SchemaVersion } from './engine-deps';
@@ -19,16 +19,17 @@ export interface StepDelivery {
   redelivered: boolean;
 }
 
-/** `done`: ack the message. `later`: nak it, to be delivered again after `delayMs`. */
-export type DeliveryResult = { kind: 'done'; ran: boolean } | { kind: 'later'; delayMs: number };
+/**
+ * `done`: ack the message; `next` is a successor this worker claimed in the same commit and runs
+ * next (`runClaimedStep`). `later`: nak it, to be delivered again after `delayMs`.
+ */
+export type DeliveryResult = { kind: 'done'; ran: boolean; next?: Continuation | undefined } | { kind: 'later'; delayMs: number };
 
 /** Deepest chain of subflows (parent → child → …) an execution may start. */
 export const maxSubflowDepth = 10;
 
 /** Thrown inside a transition to roll it back when the claim turned out stale. */
 class StaleClaim extends Error {}
-
-type ClaimedStep = StepRow & { tenantId: string; graphKey: string; startStep: string };
 
 /** Claims the step, or parks it when its execution is paused, or finds it has nothing to do. */
 async function claim(deps: EngineDeps, delivery: StepDelivery, claimId: string): Promise<ClaimedStep | null> {
@@ -56,7 +57,14 @@ export async function processStep(deps: EngineDeps, aborts: AbortRegistry, deliv
   const claimId = randomUUID();
   const step = await claim(deps, delivery, claimId);
   if (!step) return { kind: 'done', ran: false };
+  return runClaimedStep(deps, aborts, step, claimId, deps.inProcess !== null);
+}
 
+/**
+ * Runs a claimed step's executor and commits its outcome. `mayContinue`: a single quick successor
+ * may be claimed in the commit and returned as `next`, for the caller to run in the same slot.
+ */
+export async function runClaimedStep(deps: EngineDeps, aborts: AbortRegistry, step: ClaimedStep, claimId: string, mayContinue: boolean): Promise<DeliveryResult> {
   const graph = await deps.graphs.get(step.graphKey);
   const node = graph.node(step.nodeId);
   const module = deps.findNodeModule(step.nodeType);
@@ -103,9 +111,13 @@ export async function processStep(deps: EngineDeps, aborts: AbortRegistry, deliv
   }
 
   const outcome = result;
-  if (outcome.kind === 'completed' && canCompleteFast(graph, step, step.startStep, outcome.ports)) {
-    await completeStepQuickly(deps, graph, step, claimId, outcome, logs);
+  if (outcome.kind === 'completed' && canFinishFast(graph, step)) {
+    await finishExecutionQuickly(deps, step, claimId, outcome, logs);
     return { kind: 'done', ran: true };
+  }
+  if (outcome.kind === 'completed' && canCompleteFast(graph, step, step.startStep, outcome.ports)) {
+    const next = await completeStepQuickly(deps, graph, step, claimId, outcome, logs, mayContinue);
+    return { kind: 'done', ran: true, next: next ?? undefined };
   }
   try {
     await runTransition(deps, async (t) => {

@@ -24,7 +24,8 @@ export interface Transition {
   /** Ready steps to publish once committed. */
   dispatches: StepReadyMessage[];
   aborted: Set<string>;
-  finished: Set<string>;
+  /** Executions that reached a final status, as committed (their end signal carries the row). */
+  finished: Map<string, ExecutionRow>;
   timersToCancel: Map<string, string>;
   /** Runs once the transaction has committed (cache fills). */
   afterCommit: Array<() => void>;
@@ -37,7 +38,7 @@ export type Effects = Pick<Transition, 'deps' | 'outbox' | 'logs' | 'dispatches'
 export async function runTransition<T>(deps: EngineDeps, work: (t: Transition) => Promise<T>): Promise<T> {
   let transition: Transition | undefined;
   const result = await withTransaction(deps.pool, async (client) => {
-    transition = { client, deps, outbox: [], logs: [], dispatches: [], aborted: new Set(), finished: new Set(), timersToCancel: new Map(), afterCommit: [] };
+    transition = { client, deps, outbox: [], logs: [], dispatches: [], aborted: new Set(), finished: new Map(), timersToCancel: new Map(), afterCommit: [] };
     const value = await work(transition);
     await insertLogsAndOutbox(client, transition.logs, transition.outbox);
     return value;
@@ -47,7 +48,7 @@ export async function runTransition<T>(deps: EngineDeps, work: (t: Transition) =
   if (t.dispatches.length > 0) await deps.signals.dispatch(t.dispatches);
   if (t.outbox.length > 0) deps.signals.outboxWritten();
   if (t.aborted.size > 0) deps.signals.abort([...t.aborted]);
-  if (t.finished.size > 0) deps.signals.finished([...t.finished]);
+  if (t.finished.size > 0) deps.signals.finished([...t.finished.values()]);
   for (const [executionId, tenantId] of t.timersToCancel) {
     deps.timers.cancel({ tenantId, executionId }).catch((error: unknown) => deps.logger.warn({ err: error, execution_id: executionId }, 'timer cancel failed'));
   }

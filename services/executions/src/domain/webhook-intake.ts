@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { AppError, AuthError, ConflictError, NotFoundError } from '@conveyor/errors';
 import { getExecution, type ExecutionRow } from '../db/execution-rows';
 import { graphOfVersion, startExecutionNow } from './create-execution';
@@ -22,7 +23,15 @@ export interface WebhookAnswer {
 }
 
 /** Waits (without polling) until an execution reaches a final status or the time is up. */
-export type FinishWaiter = (executionId: string, timeoutMs: number) => Promise<void>;
+export interface FinishWaiter {
+  /**
+   * Listens for the end of an execution that is about to start. `wait` resolves with the final
+   * row when its end signal carries it, with null when the time is up (or the signal carried none).
+   */
+  expect(executionId: string): { wait(timeoutMs: number): Promise<ExecutionRow | null>; cancel(): void };
+  /** Waits for an execution that may have ended already (reads it once after listening); the row when final, else null. */
+  waitFor(executionId: string, timeoutMs: number): Promise<ExecutionRow | null>;
+}
 
 /** Headers kept with the execution as the trigger's metadata: content type, agent and `x-*` ones but the signature. */
 function selectedHeaders(headers: Record<string, string>): Record<string, string> {
@@ -44,6 +53,8 @@ function parseBody(rawBody: string, contentType: string | undefined): unknown {
   if (type === 'application/x-www-form-urlencoded') return Object.fromEntries(new URLSearchParams(rawBody));
   return rawBody;
 }
+
+const isFinal = (e: ExecutionRow) => ['completed', 'failed', 'stopped'].includes(e.status);
 
 /**
  * Webhook intake. The caller has no bearer token: the schema id names the tenant (the schemas
@@ -67,17 +78,26 @@ export async function acceptWebhook(deps: EngineDeps, waitForFinish: FinishWaite
   }
   const input = parseBody(call.rawBody, call.headers['content-type']);
   const idempotencyKey = call.headers['idempotency-key'];
-  const { execution } = await startExecutionNow(deps, version, {
+  const waitMs = call.waitMs && call.waitMs > 0 ? call.waitMs : 0;
+  // With `?wait`, listen for the end before starting: no read is needed to catch an early end.
+  const executionId = randomUUID();
+  const expected = waitMs > 0 ? waitForFinish.expect(executionId) : null;
+  try {
+    const { execution, created } = await startExecutionNow(deps, version, {
+      executionId,
       tenantId: version.tenantId,
       trigger: 'webhook',
       input,
       startStep: call.stepId,
       idempotencyKey: idempotencyKey && idempotencyKey.length > 0 ? idempotencyKey.slice(0, 200) : undefined,
       triggerInfo: { headers: selectedHeaders(call.headers) },
-  });
-  const isFinal = (e: ExecutionRow) => ['completed', 'failed', 'stopped'].includes(e.status);
-  if (!call.waitMs || call.waitMs <= 0 || isFinal(execution)) return { execution, finished: isFinal(execution) };
-  await waitForFinish(execution.id, call.waitMs);
-  const now = (await getExecution(deps.pool, execution.id, null)) ?? execution;
-  return { execution: now, finished: isFinal(now) };
+    });
+    if (!expected || isFinal(execution)) return { execution, finished: isFinal(execution) };
+    // An earlier call's execution (same idempotency key) may have ended before anyone listened.
+    const ended = created ? await expected.wait(waitMs) : await waitForFinish.waitFor(execution.id, waitMs);
+    const now = ended ?? (await getExecution(deps.pool, execution.id, null)) ?? execution;
+    return { execution: now, finished: isFinal(now) };
+  } finally {
+    expected?.cancel();
+  }
 }

@@ -4,10 +4,12 @@ import type { NatsConnection, Subscription } from 'nats';
 import type { AbortRegistry } from '../domain/abort-registry';
 import type { EngineSignals } from '../domain/engine-deps';
 import type { FinishWaiter } from '../domain/webhook-intake';
-import { getExecution } from '../db/execution-rows';
+import { getExecution, type ExecutionRow } from '../db/execution-rows';
 import type pg from 'pg';
 
 const encoder = new TextEncoder();
+/** Largest final row an end signal carries. */
+const maxSignalBytes = 64 * 1024;
 const decoder = new TextDecoder();
 
 /** Signals over core NATS: stop reaches every replica's running executors; ends wake webhook waiters. */
@@ -23,8 +25,13 @@ export function createEngineSignals(options: { nc: NatsConnection; prefix: strin
     abort(executionIds) {
       options.nc.publish(executionAbortSubject(options.prefix), encoder.encode(JSON.stringify({ execution_ids: executionIds })));
     },
-    finished(executionIds) {
-      for (const id of executionIds) options.nc.publish(executionFinishedSubject(options.prefix, id));
+    finished(executions) {
+      for (const execution of executions) {
+        // The final row rides along so that a waiting webhook call answers without reading it;
+        // a large one is left out (the waiter reads it instead).
+        const body = encoder.encode(JSON.stringify(execution));
+        options.nc.publish(executionFinishedSubject(options.prefix, execution.id), body.length <= maxSignalBytes ? body : undefined);
+      }
     },
     outboxWritten: options.wakeRelay,
   };
@@ -48,37 +55,72 @@ export function listenForAborts(options: { nc: NatsConnection; prefix: string; a
   });
 }
 
+/** A final row as the end signal carries it (JSON: dates are strings). */
+function reviveExecution(data: Uint8Array): ExecutionRow | null {
+  if (data.length === 0) return null;
+  try {
+    const row = JSON.parse(decoder.decode(data)) as ExecutionRow;
+    return { ...row, startedAt: new Date(row.startedAt), finishedAt: row.finishedAt ? new Date(row.finishedAt) : null, updatedAt: new Date(row.updatedAt) };
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Waits for an execution's end signal. One long-lived subscription per process
- * (`<prefix>.executions.signal.finished.*`) wakes the waiters by execution id; a waiter registers
- * first and then reads the row once, so an end that happened in between is not missed. A lost
- * signal only costs the wait (the caller reads the row again at the end).
+ * Waits for executions' end signals. One long-lived subscription per process
+ * (`<prefix>.executions.signal.finished.*`) wakes the waiters by execution id with the final row
+ * the signal carries. A waiter registers before the execution starts (its id is chosen first), so
+ * no end is missed and nothing is read; a lost signal only costs the wait (the caller reads the
+ * row at the end). `waitFor` is for an execution that may have ended already: it registers, then
+ * reads the row once.
  */
 export function createFinishWaiter(options: { nc: NatsConnection; prefix: string; pool: pg.Pool }): FinishWaiter & { close(): void } {
-  const waiters = new Map<string, Set<() => void>>();
+  const waiters = new Map<string, Set<(row: ExecutionRow | null) => void>>();
   const subscription = options.nc.subscribe(executionFinishedSubject(options.prefix, '*'), {
     callback: (err, msg) => {
       if (err) return;
       const id = msg.subject.slice(msg.subject.lastIndexOf('.') + 1);
-      for (const wake of waiters.get(id) ?? []) wake();
+      const set = waiters.get(id);
+      if (!set) return;
+      const row = reviveExecution(msg.data);
+      for (const wake of set) wake(row);
     },
   });
-  const wait: FinishWaiter = async (executionId, timeoutMs) => {
-    let wake!: () => void;
-    const woken = new Promise<void>((resolve) => (wake = resolve));
+  const expect: FinishWaiter['expect'] = (executionId) => {
+    let wake!: (row: ExecutionRow | null) => void;
+    const woken = new Promise<ExecutionRow | null>((resolve) => (wake = resolve));
     const set = waiters.get(executionId) ?? new Set();
     set.add(wake);
     waiters.set(executionId, set);
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const now = await getExecution(options.pool, executionId, null);
-      if (!now || ['completed', 'failed', 'stopped'].includes(now.status)) return;
-      await Promise.race([woken, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
-    } finally {
-      clearTimeout(timer);
+    const cancel = () => {
       set.delete(wake);
-      if (set.size === 0) waiters.delete(executionId);
-    }
+      if (set.size === 0 && waiters.get(executionId) === set) waiters.delete(executionId);
+    };
+    return {
+      async wait(timeoutMs) {
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          return await Promise.race([woken, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs)))]);
+        } finally {
+          clearTimeout(timer);
+          cancel();
+        }
+      },
+      cancel,
+    };
   };
-  return Object.assign(wait, { close: () => subscription.unsubscribe() });
+  return {
+    expect,
+    async waitFor(executionId, timeoutMs) {
+      const expected = expect(executionId);
+      try {
+        const now = await getExecution(options.pool, executionId, null);
+        if (!now || ['completed', 'failed', 'stopped'].includes(now.status)) return now;
+        return await expected.wait(timeoutMs);
+      } finally {
+        expected.cancel();
+      }
+    },
+    close: () => subscription.unsubscribe(),
+  };
 }

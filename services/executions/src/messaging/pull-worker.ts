@@ -18,7 +18,8 @@ export async function startPullWorker(options: {
   concurrency: number;
   ackWaitMs: number;
   logger: Logger;
-  handle: (msg: JsMsg) => Promise<'ack' | { nakDelayMs: number }>;
+  /** `ackThen`: ack, then run `then` in the same slot (work that needs the slot but not the message). */
+  handle: (msg: JsMsg) => Promise<'ack' | { nakDelayMs: number } | { ackThen: () => Promise<void> }>;
 }): Promise<PullWorker> {
   const consumer = await options.js.consumers.get(options.stream, options.durable);
   const messages = await consumer.consume({ max_messages: options.concurrency });
@@ -30,7 +31,11 @@ export async function startPullWorker(options: {
     try {
       const verdict = await options.handle(msg);
       if (verdict === 'ack') msg.ack();
-      else msg.nak(Math.max(1, Math.ceil(verdict.nakDelayMs)));
+      else if ('ackThen' in verdict) {
+        msg.ack();
+        clearInterval(heartbeat);
+        await verdict.ackThen();
+      } else msg.nak(Math.max(1, Math.ceil(verdict.nakDelayMs)));
     } catch (error) {
       options.logger.warn({ err: error, subject: msg.subject, deliveries: msg.info.deliveryCount }, 'message handler failed; will be redelivered');
       msg.nak(Math.min(1_000 * msg.info.deliveryCount, 10_000));

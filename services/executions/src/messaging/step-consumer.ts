@@ -64,7 +64,11 @@ export async function startStepConsumer(options: {
         await abandonStep(options.deps, parsed.data.step_id, (error as Error).message ?? String(error));
         return 'ack';
       }
-      return result.kind === 'later' ? { nakDelayMs: Math.min(result.delayMs, 60 * 60 * 1000) } : 'ack';
+      if (result.kind === 'later') return { nakDelayMs: Math.min(result.delayMs, 60 * 60 * 1000) };
+      // The successor was claimed in the step's commit: run it in this slot once the message is acked.
+      const next = result.next;
+      const inProcess = options.deps.inProcess;
+      return next && inProcess ? { ackThen: () => inProcess.runChain(next) } : 'ack';
     },
   });
 }

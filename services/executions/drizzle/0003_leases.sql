@@ -1,0 +1,2 @@
+ALTER TABLE "executions"."steps" ADD COLUMN "lease_until" timestamp with time zone;--> statement-breakpoint
+CREATE INDEX "steps_lease_idx" ON "executions"."steps" USING btree ("lease_until") WHERE status = 'running' and lease_until is not null;
