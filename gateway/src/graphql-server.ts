@@ -1,30 +1,26 @@
 import { readFileSync } from 'node:fs';
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { createFormatError, type Logger, type RequestContext } from '@conveyor/service-runtime';
 import type { GraphQLFormattedError } from 'graphql';
 import type { GatewayEnv } from './env';
 import { supergraphPath } from './compose';
-import { createSubgraphFetcher } from './subgraph-fetcher';
+import { createSubgraphAgent, SubgraphDataSource } from './subgraph-data-source';
 import { subgraphUrls } from './subgraphs';
 
-/** Headers the gateway passes to subgraphs. Nothing else crosses, so no inbound identity header can. */
-const forwardedHeaders = ['authorization', 'x-request-id'] as const;
-
-/** A slow subgraph costs one timed-out field (UPSTREAM_TIMEOUT), not a hung client. */
-function createDataSource(url: string, fetcher: ReturnType<typeof createSubgraphFetcher>): RemoteGraphQLDataSource<RequestContext> {
-  return new RemoteGraphQLDataSource<RequestContext>({
-    url,
-    fetcher: fetcher as never,
-    willSendRequest({ request, context }) {
-      const headers = request.http?.headers;
-      if (!headers || !context) return;
-      if (context.authorization) headers.set(forwardedHeaders[0], context.authorization);
-      headers.set(forwardedHeaders[1], context.requestId);
-    },
-  });
-}
+/**
+ * Answers are never cached by intermediaries (they are per tenant). Apollo's cache-control plugin
+ * said the same (`no-store`, as no field carries a cache hint) at the price of a cache policy per
+ * request; this listener is one shared object.
+ */
+const noStoreListener = {
+  async willSendResponse({ response }: { response: { http: { headers: Map<string, string> } } }) {
+    response.http.headers.set('cache-control', 'no-store');
+  },
+};
+const noStorePlugin: ApolloServerPlugin<RequestContext> = { requestDidStart: async () => noStoreListener };
 
 /** Errors of a subgraph call that never got an answer carry no code; name them for the client. */
 function classifyGatewayError(formatted: GraphQLFormattedError): GraphQLFormattedError {
@@ -42,10 +38,11 @@ function classifyGatewayError(formatted: GraphQLFormattedError): GraphQLFormatte
 /** Apollo Server running `@apollo/gateway` over the committed supergraph, hardened. */
 export function createGraphQLServer(env: GatewayEnv, logger: Logger): ApolloServer<RequestContext> {
   const urls = subgraphUrls(env);
-  const fetcher = createSubgraphFetcher(env.SUBGRAPH_TIMEOUT_MS);
+  const agent = createSubgraphAgent();
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(supergraphPath, 'utf8'),
-    buildService: ({ name }) => createDataSource(urls[name as keyof typeof urls] ?? '', fetcher),
+    // A slow subgraph costs one timed-out field (UPSTREAM_TIMEOUT), not a hung client.
+    buildService: ({ name }) => new SubgraphDataSource({ url: urls[name as keyof typeof urls] ?? '', agent, timeoutMs: env.SUBGRAPH_TIMEOUT_MS }),
     logger,
   });
   const armor = new ApolloArmor({
@@ -63,7 +60,9 @@ export function createGraphQLServer(env: GatewayEnv, logger: Logger): ApolloServ
   return new ApolloServer<RequestContext>({
     gateway,
     ...protection,
-    plugins: [...protection.plugins],
+    plugins: [...protection.plugins, ApolloServerPluginCacheControlDisabled(), noStorePlugin],
+    // Our shutdown handler (service-runtime's installShutdown) drains; Apollo's own would re-send SIGTERM.
+    stopOnTerminationSignals: false,
     parseOptions: { maxTokens: env.GRAPHQL_MAX_TOKENS },
     csrfPrevention: true,
     introspection: env.NODE_ENV !== 'production',
