@@ -1,5 +1,5 @@
 import { streamName, taskDispatchMessage, type TaskDispatchMessage } from '@conveyor/contracts';
-import { AckPolicy, type NatsConnection } from 'nats';
+import { AckPolicy, type JsMsg, type NatsConnection } from 'nats';
 
 export interface HandlerStats {
   /** Deliveries per `<task id>:<attempt>`. */
@@ -25,8 +25,13 @@ export interface HandlerStats {
 const encoder = new TextEncoder();
 
 /**
- * A no-op handler as a user would write one: a durable pull consumer on its task type, a
- * `completed` report per message (sent concurrently, retried until answered), then the ack.
+ * A no-op handler as a user would write one with the documented protocol: a durable pull
+ * consumer on its task type; per message, a `completed` report. Reports of the messages that
+ * arrive together go out as one batch request (`{"reports": [...]}`, at most 1,000), sent as soon
+ * as the previous batch is answered (group commit on the handler side: no timer, no added delay
+ * for a lone message); each message is acked once its report is answered, and a batch whose
+ * request fails is sent again until a scheduler answers, so a lost report means a redelivery,
+ * never a lost task.
  */
 export async function startNoopHandler(nc: NatsConnection, prefix: string, taskType: string): Promise<HandlerStats> {
   const stream = streamName(prefix, 'TASKS');
@@ -53,25 +58,51 @@ export async function startNoopHandler(nc: NatsConnection, prefix: string, taskT
     async stop() {
       messages.stop();
       await loop;
+      while (queue.length > 0 || sending > 0) await new Promise((resolve) => setTimeout(resolve, 10));
     },
   };
   const subject = `${prefix}.scheduler.task_report`;
+  const maxBatch = 1_000;
+  // Batches in flight at once: the next batch is not held back while the scheduler commits one.
+  const maxInFlight = 4;
+  let queue: { msg: JsMsg; task: TaskDispatchMessage }[] = [];
+  let sending = 0;
 
-  async function reportCompleted(task: TaskDispatchMessage): Promise<boolean> {
+  /** Sends one batch until a scheduler answers it; returns each report's outcome. */
+  async function reportCompleted(batch: { task: TaskDispatchMessage }[]): Promise<{ accepted: boolean; status: string | null }[]> {
+    const body = encoder.encode(JSON.stringify({ reports: batch.map(({ task }) => ({ task_id: task.task_id, attempt: task.attempt, outcome: 'completed' })) }));
     let sent = false;
     for (;;) {
       try {
-        const reply = await nc.request(subject, encoder.encode(JSON.stringify({ task_id: task.task_id, attempt: task.attempt, outcome: 'completed' })), { timeout: 10_000 });
+        const reply = await nc.request(subject, body, { timeout: 10_000 });
         if (reply.headers?.get('Conveyor-Error-Code')) throw new Error(reply.headers.get('Conveyor-Error-Code'));
-        const answer = reply.json<{ accepted: boolean; status: string | null }>();
-        if (!answer.accepted && sent && answer.status === 'completed') stats.alreadyCompleted.add(task.task_id);
-        return answer.accepted;
+        const { results } = reply.json<{ results: { task_id: number; accepted: boolean; status: string | null }[] }>();
+        if (sent) for (const [i, result] of results.entries()) if (!result.accepted && result.status === 'completed') stats.alreadyCompleted.add(batch[i]!.task.task_id);
+        return results;
       } catch {
         sent = true;
         // No scheduler answering (it was killed): try again until one does.
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     }
+  }
+
+  async function sendQueued(): Promise<void> {
+    if (sending >= maxInFlight) return;
+    sending += 1;
+    while (queue.length > 0) {
+      const batch = queue.slice(0, maxBatch);
+      queue = queue.slice(maxBatch);
+      const results = await reportCompleted(batch);
+      for (const [i, { msg, task }] of batch.entries()) {
+        stats.reportsInFlight -= 1;
+        msg.ack();
+        if (!results[i]!.accepted) continue;
+        stats.accepted.set(task.task_id, (stats.accepted.get(task.task_id) ?? 0) + 1);
+        stats.lastAcceptedAt = Date.now();
+      }
+    }
+    sending -= 1;
   }
 
   const loop = (async () => {
@@ -86,13 +117,10 @@ export async function startNoopHandler(nc: NatsConnection, prefix: string, taskT
       stats.deliveries.set(key, (stats.deliveries.get(key) ?? 0) + 1);
       stats.lastDeliveredAt = started;
       stats.reportsInFlight += 1;
-      void reportCompleted(task).then((accepted) => {
-        stats.reportsInFlight -= 1;
-        msg.ack();
-        if (!accepted) return;
-        stats.accepted.set(task.task_id, (stats.accepted.get(task.task_id) ?? 0) + 1);
-        stats.lastAcceptedAt = Date.now();
-      });
+      queue.push({ msg, task });
+      // After the messages already received in this turn: they join the same batch.
+      if (queue.length === 1) setImmediate(() => void sendQueued());
+      else if (queue.length >= maxBatch) void sendQueued();
     }
   })();
   return stats;

@@ -8,8 +8,10 @@
  *    `<prefix>.tasks.<task_type>`. Durable: messages wait while no worker runs. Run as many
  *    copies as you like with the same durable name: JetStream spreads the messages.
  * 2. Per message: do the work, then report the outcome with a request to
- *    `<prefix>.scheduler.task_report` `{task_id, attempt, outcome: completed|failed, error?}`,
- *    then ack. For work longer than the report deadline send `outcome: in_progress` now and then.
+ *    `<prefix>.scheduler.task_report`, then ack. Outcomes that finish together go out as one
+ *    batch `{"reports": [{task_id, attempt, outcome: completed|failed, error?}, …]}` (one
+ *    `{task_id, attempt, outcome}` alone is accepted too). For work longer than the report
+ *    deadline send `outcome: in_progress` now and then.
  * 3. The scheduler retries a failed attempt (or one never reported by `report_deadline`) with
  *    exponential backoff and jitter until `max_attempts`; `retry: false` fails it for good.
  *    Delivery is at least once: make the work idempotent (the task id is a good key).
@@ -52,11 +54,50 @@ await jsm.consumers.add(stream, {
 });
 const messages = await (await nc.jetstream().consumers.get(stream, durable)).consume({ max_messages: 100 });
 
-async function report(task: TaskMessage, outcome: 'completed' | 'failed' | 'in_progress', error?: string): Promise<{ accepted: boolean }> {
-  const reply = await nc.request(`${prefix}.scheduler.task_report`, JSON.stringify({ task_id: task.task_id, attempt: task.attempt, outcome, error }), { timeout: 10_000 });
+interface ReportReply {
+  accepted: boolean;
+  status: string | null;
+}
+
+async function request<T>(body: unknown): Promise<T> {
+  const reply = await nc.request(`${prefix}.scheduler.task_report`, JSON.stringify(body), { timeout: 10_000 });
   const code = reply.headers?.get('Conveyor-Error-Code');
   if (code) throw new Error(`report refused: ${code} ${reply.headers?.get('Conveyor-Error-Message')}`);
-  return reply.json();
+  return reply.json<T>();
+}
+
+/** One report on its own: the `in_progress` keep-alive. */
+function report(task: TaskMessage, outcome: 'in_progress'): Promise<ReportReply> {
+  return request({ task_id: task.task_id, attempt: task.attempt, outcome });
+}
+
+// Finished work waits here for the next batch request; one is sent as soon as the previous one
+// is answered, so a busy worker sends one request per many messages and a lone one no later.
+const finished: { msg: JsMsg; task: TaskMessage; outcome: 'completed' | 'failed'; error?: string }[] = [];
+let sending = false;
+
+async function sendReports(): Promise<void> {
+  if (sending) return;
+  sending = true;
+  while (finished.length > 0) {
+    const batch = finished.splice(0, 1_000);
+    try {
+      const { results } = await request<{ results: ReportReply[] }>({
+        reports: batch.map(({ task, outcome, error }) => ({ task_id: task.task_id, attempt: task.attempt, outcome, error })),
+      });
+      // `accepted: false` means this attempt is no longer current (cancelled, timed out and
+      // retried, reported before): nothing to do but ack.
+      for (const [i, { msg }] of batch.entries()) {
+        if (!results[i]!.accepted) console.log(JSON.stringify({ not_accepted: batch[i]!.task.task_id, status: results[i]!.status }));
+        msg.ack();
+      }
+    } catch (error) {
+      // Not acked: the messages come back and their reports are sent again.
+      console.error(`report failed, the messages will come back: ${(error as Error).message}`);
+      for (const { msg } of batch) msg.nak(5_000);
+    }
+  }
+  sending = false;
 }
 
 async function processMessage(msg: JsMsg): Promise<void> {
@@ -66,24 +107,15 @@ async function processMessage(msg: JsMsg): Promise<void> {
     msg.working();
     void report(task, 'in_progress').catch(() => undefined);
   }, 20_000);
-  let outcome: { outcome: 'completed' | 'failed'; error?: string };
   try {
     await handle(task);
-    outcome = { outcome: 'completed' };
+    finished.push({ msg, task, outcome: 'completed' });
   } catch (error) {
-    outcome = { outcome: 'failed', error: (error as Error).message };
+    finished.push({ msg, task, outcome: 'failed', error: (error as Error).message });
   } finally {
     clearInterval(keepAlive);
   }
-  try {
-    // `accepted: false` means this attempt is no longer current (cancelled, timed out and
-    // retried, reported before): nothing to do but ack.
-    await report(task, outcome.outcome, outcome.error);
-    msg.ack();
-  } catch (error) {
-    console.error(`report failed, the message will come back: ${(error as Error).message}`);
-    msg.nak(5_000);
-  }
+  setImmediate(() => void sendReports());
 }
 
 const stop = () => {
@@ -98,4 +130,5 @@ for await (const msg of messages) {
   inFlight.add(work);
 }
 await Promise.all(inFlight);
+while (finished.length > 0 || sending) await new Promise((resolve) => setTimeout(resolve, 10));
 await nc.drain();

@@ -44,6 +44,12 @@ const report = async (message: TaskDispatchMessage, outcome: 'completed' | 'fail
   return reply.json<{ accepted: boolean; status: string | null }>();
 };
 
+const request = async (body: unknown) => {
+  const reply = await platform.nc.request(`${platform.prefix}.scheduler.task_report`, typeof body === 'string' ? body : JSON.stringify(body), { timeout: 5_000 });
+  const code = reply.headers?.get('Conveyor-Error-Code');
+  return code ? { error: { code, message: reply.headers?.get('Conveyor-Error-Message'), details: reply.json<{ details: unknown }>().details } } : { reply: reply.json() };
+};
+
 const until = async <T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> => {
   for (;;) {
     const value = await read();
@@ -175,5 +181,63 @@ describe('dispatch', () => {
       (n) => n === count,
     );
     expect(done).toBe(count);
+  });
+
+  it('takes many reports in one batch request and answers each, in order', async () => {
+    const consumer = await platform.handlerConsumer('batched', 'batched');
+    const ids = [await createTask('batched', 500), await createTask('batched', 500), await createTask('batched', 500, { maxAttempts: 1 })];
+    const received: { msg: JsMsg; body: TaskDispatchMessage }[] = [];
+    while (received.length < 3) received.push(await nextMessage(consumer));
+    const byId = new Map(received.map((r) => [r.body.task_id, r]));
+    const [first, second, third] = ids.map((id) => byId.get(id)!.body);
+    const answer = await request({
+      reports: [
+        { task_id: first!.task_id, attempt: first!.attempt, outcome: 'completed' },
+        { task_id: second!.task_id, attempt: second!.attempt, outcome: 'in_progress' },
+        { task_id: third!.task_id, attempt: third!.attempt, outcome: 'failed', error: 'disk full' },
+        // A stale attempt and a task that does not exist are refused, each in its place.
+        { task_id: first!.task_id, attempt: first!.attempt + 1, outcome: 'completed' },
+        { task_id: 9_007_199_254_740_991, attempt: 1, outcome: 'completed' },
+      ],
+    });
+    expect(answer).toEqual({
+      reply: {
+        results: [
+          { task_id: ids[0], accepted: true, status: 'completed' },
+          { task_id: ids[1], accepted: true, status: 'processing' },
+          { task_id: ids[2], accepted: true, status: 'failed' },
+          { task_id: ids[0], accepted: false, status: 'completed' },
+          { task_id: 9_007_199_254_740_991, accepted: false, status: null },
+        ],
+      },
+    });
+    expect(await readTask(ids[2]!)).toMatchObject({ status: 'failed', attempts: 1, last_error: 'disk full' });
+    // The same report twice in one batch: applied once, the second refused.
+    const twice = await request({ reports: [0, 1].map(() => ({ task_id: second!.task_id, attempt: second!.attempt, outcome: 'completed' })) });
+    expect(twice).toEqual({ reply: { results: [{ task_id: ids[1], accepted: true, status: 'completed' }, { task_id: ids[1], accepted: false, status: 'completed' }] } });
+    for (const { msg } of received) msg.ack();
+  });
+
+  it('answers a malformed batch with a validation error naming the report and field, and applies none of it', async () => {
+    const consumer = await platform.handlerConsumer('batch_bad', 'batch-bad');
+    const id = await createTask('batch_bad', 500);
+    const { msg, body } = await nextMessage(consumer);
+    const good = { task_id: body.task_id, attempt: body.attempt, outcome: 'completed' };
+    const bad = await request({ reports: [good, { task_id: body.task_id, attempt: 0, outcome: 'done' }] });
+    expect(bad.error).toMatchObject({ code: 'VALIDATION_ERROR', message: 'report batch does not match its contract' });
+    expect(bad.error?.details).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: 'reports.1.attempt' }), expect.objectContaining({ path: 'reports.1.outcome' })]),
+    );
+    expect((await readTask(id)).status).toBe('processing');
+    expect((await request({ reports: [] })).error).toMatchObject({ code: 'VALIDATION_ERROR', details: [expect.objectContaining({ path: 'reports' })] });
+    const tooMany = await request({ reports: Array.from({ length: 1_001 }, () => good) });
+    expect(tooMany.error).toMatchObject({ code: 'VALIDATION_ERROR', details: [expect.objectContaining({ path: 'reports' })] });
+    expect((await request({ reports: 'all of them' })).error).toMatchObject({ code: 'VALIDATION_ERROR', details: [expect.objectContaining({ path: 'reports' })] });
+    expect((await request('{"reports": [')).error).toMatchObject({ code: 'VALIDATION_ERROR', message: 'request is not valid JSON' });
+    // The single form keeps its own error.
+    expect((await request({ task_id: body.task_id })).error).toMatchObject({ code: 'VALIDATION_ERROR', message: 'report does not match its contract' });
+    expect((await readTask(id)).status).toBe('processing');
+    expect(await request({ reports: [good] })).toEqual({ reply: { results: [{ task_id: id, accepted: true, status: 'completed' }] } });
+    msg.ack();
   });
 });

@@ -1,11 +1,12 @@
 import type pg from 'pg';
-import type { Task } from '../domain/task';
-import { taskColumnsOf, taskFromRow, type TaskRow } from './task-row';
+import type { DispatchTask } from '../domain/task';
+import { dispatchColumnsOf, dispatchTaskFromRow, type DispatchTaskRow } from './dispatch-task-row';
+import { taskEventColumns, taskEventParams, taskEventsInsertSql } from './task-events-sql';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
 export interface Reservation {
-  task: Task;
+  task: DispatchTask;
   /** When to publish it: the task's due time. */
   dueMs: number;
 }
@@ -18,39 +19,49 @@ export interface Reservation {
  * (JetStream drops it if the first publish did happen), so a handler's report for it still counts.
  */
 export async function reserveUpcomingTasks(client: Queryable, now: Date, until: Date, limit: number, graceMs: number): Promise<Reservation[]> {
-  const { rows } = await client.query<TaskRow & { reserved_due_at: Date }>(
+  const { rows } = await client.query<DispatchTaskRow & { reserved_due_at_ms: number }>(
     `with due as (
        select id, due_at from scheduler.tasks
        where status = 'pending' and due_at > $1 and due_at <= $2
        order by due_at limit $3
        for update skip locked
+     ), u as (
+       update scheduler.tasks t
+       set status = 'processing', attempts = t.attempts + 1, dispatched = false, updated_at = clock_timestamp(),
+           due_at = due.due_at + $4::float8 * interval '1 millisecond'
+       from due where t.id = due.id
+       returning t.*, due.due_at as reserved_due_at
      )
-     update scheduler.tasks t
-     set status = 'processing', attempts = t.attempts + 1, dispatched = false, updated_at = clock_timestamp(),
-         due_at = due.due_at + $4::float8 * interval '1 millisecond'
-     from due where t.id = due.id
-     returning ${taskColumnsOf('t')}, due.due_at as reserved_due_at`,
+     select ${dispatchColumnsOf('u')}, extract(epoch from u.reserved_due_at)::float8 * 1000 as reserved_due_at_ms from u`,
     [now, until, limit, graceMs],
   );
-  return rows.map((row) => ({ task: taskFromRow(row), dueMs: row.reserved_due_at.getTime() }));
+  return rows.map((row) => ({ task: dispatchTaskFromRow(row), dueMs: Math.round(row.reserved_due_at_ms) }));
 }
 
-/** After the publish: the attempt is out, its report deadline starts now. */
-export async function markReservationsDispatched(client: Queryable, tasks: Task[], reportTimeoutMs: number): Promise<Task[]> {
+/**
+ * After the publish: the attempt is out, its report deadline starts now; writes the events
+ * (timers excepted: `completeDispatchedTimers` writes theirs). Returns the tasks still held
+ * (not cancelled meanwhile).
+ */
+export async function markReservationsDispatched(client: Queryable, prefix: string, tasks: DispatchTask[], reportTimeoutMs: number): Promise<DispatchTask[]> {
   if (tasks.length === 0) return [];
-  const { rows } = await client.query<TaskRow>(
-    `update scheduler.tasks t set dispatched = true, updated_at = clock_timestamp(),
-       due_at = clock_timestamp() + $3::float8 * interval '1 millisecond'
-     from unnest($1::bigint[], $2::int[]) as r(id, attempt)
-     where t.id = r.id and t.attempts = r.attempt and t.status = 'processing' and not t.dispatched
-     returning ${taskColumnsOf('t', { payload: false })}`,
-    [tasks.map((t) => t.id), tasks.map((t) => t.attempts), reportTimeoutMs],
+  const { rows } = await client.query<{ id: string }>(
+    `with u as (
+       update scheduler.tasks t set dispatched = true, updated_at = clock_timestamp(),
+         due_at = clock_timestamp() + $3::float8 * interval '1 millisecond'
+       from unnest($1::bigint[], $2::int[]) as r(id, attempt)
+       where t.id = r.id and t.attempts = r.attempt and t.status = 'processing' and not t.dispatched
+       returning ${taskEventColumns('t')}
+     ), e as (${taskEventsInsertSql('u', '$4', 'not u.complete_on_dispatch')})
+     select id from u`,
+    [tasks.map((t) => t.id), tasks.map((t) => t.attempts), reportTimeoutMs, ...taskEventParams(prefix)],
   );
-  return rows.map(taskFromRow);
+  const marked = new Set(rows.map((row) => Number(row.id)));
+  return tasks.filter((t) => marked.has(t.id));
 }
 
 /** Hands unpublished reservations back (graceful shutdown). */
-export async function releaseReservations(client: Queryable, tasks: Task[], graceMs: number): Promise<void> {
+export async function releaseReservations(client: Queryable, tasks: DispatchTask[], graceMs: number): Promise<void> {
   if (tasks.length === 0) return;
   await client.query(
     `update scheduler.tasks t set status = 'pending', attempts = t.attempts - 1, dispatched = true, updated_at = clock_timestamp(),
@@ -65,17 +76,19 @@ export async function releaseReservations(client: Queryable, tasks: Task[], grac
  * Reservations past their grace deadline and never marked dispatched (their replica died):
  * claimed for a re-publish of the same attempt, inside the caller's publish transaction.
  */
-export async function claimStaleReservations(client: Queryable, now: Date, limit: number, reportTimeoutMs: number): Promise<Task[]> {
-  const { rows } = await client.query<TaskRow>(
+export async function claimStaleReservations(client: Queryable, prefix: string, now: Date, limit: number, reportTimeoutMs: number): Promise<DispatchTask[]> {
+  const { rows } = await client.query<DispatchTaskRow>(
     `with stale as (
        select id from scheduler.tasks where status = 'processing' and not dispatched and due_at <= $1
        order by due_at limit $2 for update skip locked
-     )
-     update scheduler.tasks t set dispatched = true, updated_at = clock_timestamp(),
-       due_at = clock_timestamp() + $3::float8 * interval '1 millisecond'
-     from stale where t.id = stale.id
-     returning ${taskColumnsOf('t')}`,
-    [now, limit, reportTimeoutMs],
+     ), u as (
+       update scheduler.tasks t set dispatched = true, updated_at = clock_timestamp(),
+         due_at = clock_timestamp() + $3::float8 * interval '1 millisecond'
+       from stale where t.id = stale.id
+       returning ${taskEventColumns('t')}, t.source, t.payload, t.due_at
+     ), e as (${taskEventsInsertSql('u', '$4', 'not u.complete_on_dispatch')})
+     select ${dispatchColumnsOf('u')} from u`,
+    [now, limit, reportTimeoutMs, ...taskEventParams(prefix)],
   );
-  return rows.map(taskFromRow);
+  return rows.map(dispatchTaskFromRow);
 }

@@ -8,7 +8,7 @@ import { withTransaction } from '@conveyor/service-runtime';
 import { upcomingDueTimes } from '../db/upcoming-due-times';
 import { createDueTimer } from './due-timer';
 import type { SchedulerConfig } from './scheduler-config';
-import type { Task } from './task';
+import type { DispatchTask } from './task';
 
 export interface DispatcherDeps {
   pool: pg.Pool;
@@ -16,7 +16,7 @@ export interface DispatcherDeps {
   logger: Logger;
   config: SchedulerConfig;
   /** Publishes one message per claimed task; resolves once JetStream has stored them all. */
-  publish: (tasks: Task[]) => Promise<void>;
+  publish: (tasks: DispatchTask[]) => Promise<void>;
   /** Starts (or skips) the cron occurrences due at `now`. */
   /** Resolves with how many occurrences were handled. */
   fireDueTriggers: (now: Date) => Promise<number>;
@@ -58,14 +58,14 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
       void drain();
     },
   });
-  const reservations = new Map<number, { task: Task; dueMs: number }>();
+  const reservations = new Map<number, { task: DispatchTask; dueMs: number }>();
   // How long after its due time a reservation may stay unmarked before another replica re-publishes it.
   const graceMs = 3_000;
 
   /** Publishes the reservations whose time has come, then starts their report deadlines. */
   async function publishDueReservations(): Promise<void> {
     const now = Date.now();
-    const due: Task[] = [];
+    const due: DispatchTask[] = [];
     for (const [id, reservation] of reservations) {
       if (reservation.dueMs <= now) {
         due.push(reservation.task);
@@ -83,13 +83,8 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
     }
     try {
       await withTransaction(deps.pool, async (client) => {
-        const marked = await markReservationsDispatched(client, due, config.reportTimeoutMs);
-        const timers = await completeDispatchedTimers(
-          client,
-          marked.filter((t) => t.completeOnDispatch).map((t) => t.id),
-        );
-        const finished = new Map(timers.map((t) => [t.id, t]));
-        await appendEvents(client, deps.prefix, marked.map((t) => taskUpdated(finished.get(t.id) ?? t)));
+        const marked = await markReservationsDispatched(client, deps.prefix, due, config.reportTimeoutMs);
+        await completeDispatchedTimers(client, deps.prefix, marked);
       });
       deps.onEventsWritten();
     } catch (error) {
@@ -114,17 +109,13 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
 
   async function dispatchBatch(now: Date, claim: Claim = claimDueTasks): Promise<number> {
     const claimed = await withTransaction(deps.pool, async (client) => {
-      const tasks = await claim(client, now, config.batchSize, config.reportTimeoutMs);
+      // The claim statement also writes the tasks' events (see task-events-sql.ts).
+      const tasks = await claim(client, deps.prefix, now, config.batchSize, config.reportTimeoutMs);
       if (tasks.length === 0) return tasks;
       // Published before commit: a crash in between leaves the rows pending, and the re-publish
       // of the same attempt carries the same Nats-Msg-Id, which JetStream drops as a duplicate.
       await deps.publish(tasks);
-      const timers = await completeDispatchedTimers(
-        client,
-        tasks.filter((t) => t.completeOnDispatch).map((t) => t.id),
-      );
-      const finished = new Map(timers.map((t) => [t.id, t]));
-      await appendEvents(client, deps.prefix, tasks.map((t) => taskUpdated(finished.get(t.id) ?? t)));
+      await completeDispatchedTimers(client, deps.prefix, tasks);
       return tasks;
     });
     // Report deadlines are left to the poll: a second late there costs nothing, while timers for

@@ -1,7 +1,6 @@
 import type { TaskStatus } from '@conveyor/contracts';
 import type { Logger } from '@conveyor/service-runtime';
 import type pg from 'pg';
-import { appendEvents, taskUpdated } from '../db/append-events';
 import { recordTaskReports, type TaskReport } from '../db/record-task-reports';
 import { withTransaction } from '@conveyor/service-runtime';
 import type { SchedulerConfig } from './scheduler-config';
@@ -13,6 +12,8 @@ export interface ReportOutcome {
 
 export interface ReportBatcher {
   submit(report: TaskReport): Promise<ReportOutcome>;
+  /** Many reports at once (a batch request): one outcome per report, in order. */
+  submitMany(reports: TaskReport[]): Promise<ReportOutcome[]>;
   stop(): Promise<void>;
 }
 
@@ -33,13 +34,14 @@ export function createReportBatcher(deps: {
   logger: Logger;
   config: SchedulerConfig;
   maxBatch?: number;
+  /** Report transactions one replica runs at once (default 2). */
+  concurrency?: number;
   onEventsWritten: () => void;
   /** A failed attempt was rescheduled for this time. */
   onRetryScheduled: (dueMs: number) => void;
 }): ReportBatcher {
   const maxBatch = deps.maxBatch ?? 1_000;
   let queue: Waiting[] = [];
-  let flushing: Promise<void> | undefined;
 
   async function apply(batch: Waiting[]): Promise<void> {
     // One report per task per batch; a duplicate waits for the next batch and is then refused.
@@ -56,24 +58,16 @@ export function createReportBatcher(deps: {
     let attempt = 0;
     for (;;) {
       try {
-        const { updated, current } = await withTransaction(deps.pool, async (client) => {
-          const rows = await recordTaskReports(client, reports, deps.config.retry, deps.config.reportTimeoutMs);
-          await appendEvents(client, deps.prefix, rows.map(taskUpdated));
-          const updatedIds = new Set(rows.map((row) => row.id));
-          const missing = reports.filter((r) => !updatedIds.has(r.taskId)).map((r) => r.taskId);
-          const statuses = new Map<number, TaskStatus>();
-          if (missing.length > 0) {
-            const result = await client.query<{ id: string; status: TaskStatus }>('select id, status from scheduler.tasks where id = any($1::bigint[])', [missing]);
-            for (const row of result.rows) statuses.set(Number(row.id), row.status);
-          }
-          return { updated: rows, current: statuses };
-        });
-        if (updated.length > 0) deps.onEventsWritten();
-        const byId = new Map(updated.map((t) => [t.id, t]));
+        // One statement applies the reports and writes their events (record-task-reports.ts).
+        const { applied, refused } = await withTransaction(deps.pool, (client) =>
+          recordTaskReports(client, deps.prefix, reports, deps.config.retry, deps.config.reportTimeoutMs),
+        );
+        if (applied.length > 0) deps.onEventsWritten();
+        const byId = new Map(applied.map((t) => [t.id, t]));
         for (const waiting of unique) {
           const task = byId.get(waiting.report.taskId);
-          if (task?.status === 'pending') deps.onRetryScheduled(task.dueAt.getTime());
-          waiting.resolve(task ? { accepted: true, status: task.status } : { accepted: false, status: current.get(waiting.report.taskId) ?? null });
+          if (task?.status === 'pending') deps.onRetryScheduled(task.dueAtMs);
+          waiting.resolve(task ? { accepted: true, status: task.status } : { accepted: false, status: refused.get(waiting.report.taskId) ?? null });
         }
         return;
       } catch (error) {
@@ -89,31 +83,39 @@ export function createReportBatcher(deps: {
     }
   }
 
+  // Two transactions at once: while one waits on PostgreSQL (or on a claim's commit), the next
+  // batch is already being applied instead of queueing behind it.
+  const maxFlushing = deps.concurrency ?? 2;
+  const flushing = new Set<Promise<void>>();
+
+  async function drainQueue(): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue.slice(0, maxBatch);
+      queue = queue.slice(maxBatch);
+      await apply(batch);
+    }
+  }
+
   function flush(): Promise<void> {
-    if (flushing) return flushing;
-    flushing = (async () => {
-      try {
-        while (queue.length > 0) {
-          const batch = queue.slice(0, maxBatch);
-          queue = queue.slice(maxBatch);
-          await apply(batch);
-        }
-      } finally {
-        flushing = undefined;
-      }
-    })();
-    return flushing;
+    if (flushing.size >= maxFlushing) return Promise.all(flushing).then(() => undefined);
+    const run = drainQueue();
+    flushing.add(run);
+    void run.finally(() => flushing.delete(run));
+    return run;
+  }
+
+  function enqueue(report: TaskReport): Promise<ReportOutcome> {
+    return new Promise<ReportOutcome>((resolve, reject) => {
+      queue.push({ report, resolve, reject });
+      if (queue.length === 1) setImmediate(() => void flush());
+    });
   }
 
   return {
-    submit(report) {
-      return new Promise<ReportOutcome>((resolve, reject) => {
-        queue.push({ report, resolve, reject });
-        if (!flushing) setImmediate(() => void flush());
-      });
-    },
+    submit: enqueue,
+    submitMany: (reports) => Promise.all(reports.map(enqueue)),
     async stop() {
-      await flush();
+      while (queue.length > 0 || flushing.size > 0) await (flushing.size > 0 ? Promise.all(flushing) : flush());
     },
   };
 }

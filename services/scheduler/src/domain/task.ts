@@ -31,3 +31,22 @@ export function presentedState(task: Task): { status: Task['status']; attempts: 
   if (task.status === 'processing' && !task.dispatched) return { status: 'pending', attempts: task.attempts - 1 };
   return { status: task.status, attempts: task.attempts };
 }
+
+/**
+ * One attempt as the dispatcher publishes it, read lean from the claim: the payload stays the
+ * JSON text PostgreSQL returns (spliced into the message as is, never parsed and re-serialized)
+ * and times are epoch milliseconds (no date-string parsing per row).
+ */
+export interface DispatchTask {
+  id: number;
+  source: Task['source'];
+  taskType: string;
+  tenantId: string;
+  attempts: number;
+  maxAttempts: number;
+  executeAt: Date;
+  /** `due_at` after the claim: the report deadline (for a reservation, its due time plus the grace). */
+  dueAt: Date;
+  payloadJson: string;
+  completeOnDispatch: boolean;
+}

@@ -1,14 +1,21 @@
-import { taskSubject, type TaskDispatchMessage, type TimerFiredMessage } from '@conveyor/contracts';
+import { taskSubject, type TimerFiredMessage } from '@conveyor/contracts';
 import { formatTimestamp } from '../domain/rfc3339';
-import type { Task } from '../domain/task';
+import type { DispatchTask } from '../domain/task';
 import type { BatchPublisher } from '@conveyor/service-runtime';
 
 const encoder = new TextEncoder();
 
-function bodyOf(task: Task): TaskDispatchMessage | TimerFiredMessage {
+/**
+ * The message body as text. A task's payload is spliced in as the JSON text PostgreSQL returned
+ * (`jsonb::text`: valid JSON, spaced as PostgreSQL prints it) instead of being parsed into
+ * objects and serialized again: for 1,000 tasks that round trip was the larger part of a
+ * claim's CPU in Node. The other fields are numbers, JSON-quoted strings and fixed-format times,
+ * in the key order of `taskDispatchMessage`.
+ */
+export function dispatchBody(task: DispatchTask): string {
   if (task.source === 'timer') {
-    const payload = task.payload as { execution_id: string; step_id: string };
-    return {
+    const payload = JSON.parse(task.payloadJson) as { execution_id: string; step_id: string };
+    const body: TimerFiredMessage = {
       v: 1,
       timer_id: String(task.id),
       tenant_id: task.tenantId,
@@ -17,18 +24,13 @@ function bodyOf(task: Task): TaskDispatchMessage | TimerFiredMessage {
       fire_at: task.executeAt.toISOString(),
       fired_at: new Date().toISOString(),
     };
+    return JSON.stringify(body);
   }
-  return {
-    v: 1,
-    task_id: task.id,
-    attempt: task.attempts,
-    max_attempts: task.maxAttempts,
-    task_type: task.taskType,
-    payload: task.payload,
-    tenant_id: task.tenantId,
-    execute_at: formatTimestamp(task.executeAt),
-    report_deadline: task.dueAt.toISOString(),
-  };
+  return (
+    `{"v":1,"task_id":${task.id},"attempt":${task.attempts},"max_attempts":${task.maxAttempts},` +
+    `"task_type":${JSON.stringify(task.taskType)},"payload":${task.payloadJson},"tenant_id":${JSON.stringify(task.tenantId)},` +
+    `"execute_at":"${formatTimestamp(task.executeAt)}","report_deadline":"${task.dueAt.toISOString()}"}`
+  );
 }
 
 /**
@@ -36,12 +38,14 @@ function bodyOf(task: Task): TaskDispatchMessage | TimerFiredMessage {
  * `Nats-Msg-Id` is `<id>:<attempt>`: the same attempt published twice (a crash between publish
  * and commit) is stored once.
  */
-export function createTaskPublisher(publisher: BatchPublisher, prefix: string): (tasks: Task[]) => Promise<void> {
+export function createTaskPublisher(publisher: BatchPublisher, prefix: string): (tasks: DispatchTask[]) => Promise<void> {
+  const subjects = new Map<string, string>();
+  const subjectOf = (taskType: string) => subjects.get(taskType) ?? subjects.set(taskType, taskSubject(prefix, taskType)).get(taskType)!;
   return (tasks) =>
     publisher.publishAll(
       tasks.map((task) => ({
-        subject: taskSubject(prefix, task.taskType),
-        data: encoder.encode(JSON.stringify(bodyOf(task))),
+        subject: subjectOf(task.taskType),
+        data: encoder.encode(dispatchBody(task)),
         msgId: `${task.id}:${task.attempts}`,
       })),
     );

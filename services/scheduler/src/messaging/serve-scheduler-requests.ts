@@ -1,12 +1,13 @@
-import { subjectOfRequest, taskReportRequest, timerCancelRequest, timerSetRequest } from '@conveyor/contracts';
+import { subjectOfRequest, timerCancelRequest, timerSetRequest } from '@conveyor/contracts';
 import { serveRequests, type Logger } from '@conveyor/service-runtime';
 import type { NatsConnection, Subscription } from 'nats';
 import type { ReportBatcher } from '../domain/report-batcher';
 import type { TimerService } from '../domain/timer-service';
+import { serveTaskReports } from './serve-task-reports';
 
 /**
  * The scheduler's request/reply surface on NATS, each in the `scheduler` queue group so replicas
- * share it: handler reports (`task_report`) and engine timers (`timer_set`, `timer_cancel`).
+ * share it: handler reports (`task_report`, one or a batch: `serve-task-reports.ts`) and engine timers (`timer_set`, `timer_cancel`).
  */
 export function serveSchedulerRequests(deps: {
   nc: NatsConnection;
@@ -17,12 +18,7 @@ export function serveSchedulerRequests(deps: {
 }): Subscription[] {
   const common = { nc: deps.nc, queue: 'scheduler', logger: deps.logger };
   return [
-    serveRequests({
-      ...common,
-      subject: subjectOfRequest(deps.prefix, 'scheduler', taskReportRequest),
-      contract: taskReportRequest,
-      handle: (request) => deps.reports.submit({ taskId: request.task_id, attempt: request.attempt, outcome: request.outcome, error: request.error, retry: request.retry }),
-    }),
+    serveTaskReports({ nc: deps.nc, prefix: deps.prefix, logger: deps.logger, reports: deps.reports }),
     serveRequests({
       ...common,
       subject: subjectOfRequest(deps.prefix, 'scheduler', timerSetRequest),

@@ -1,0 +1,73 @@
+import { errorHeaders, subjectOfRequest, taskReportRequest } from '@conveyor/contracts';
+import { AppError, ValidationError, toPublicError } from '@conveyor/errors';
+import type { Logger } from '@conveyor/service-runtime';
+import { headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from 'nats';
+import type { z } from 'zod';
+import type { TaskReport } from '../db/record-task-reports';
+import type { ReportBatcher } from '../domain/report-batcher';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const { single, batch } = taskReportRequest.forms;
+
+function reportOf(request: z.output<typeof single.request>): TaskReport {
+  return { taskId: request.task_id, attempt: request.attempt, outcome: request.outcome, error: request.error, retry: request.retry };
+}
+
+function validationError(issues: z.core.$ZodIssue[], form: string): ValidationError {
+  return new ValidationError(`${form} does not match its contract`, {
+    details: issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+  });
+}
+
+/**
+ * `<prefix>.scheduler.task_report` in both of its forms (one report, or `{reports: […]}`), in the
+ * `scheduler` queue group. Served here rather than by the runtime's `serveRequests` because the
+ * form is chosen by the presence of `reports`: validating against the union would answer a bad
+ * batch with "invalid input" instead of naming the report and field at fault
+ * (`reports.3.attempt`). Errors travel as the usual `Conveyor-Error-*` headers.
+ */
+export function serveTaskReports(deps: { nc: NatsConnection; prefix: string; logger: Logger; reports: ReportBatcher }): Subscription {
+  async function answer(data: Uint8Array): Promise<unknown> {
+    let body: unknown;
+    try {
+      body = data.length === 0 ? {} : JSON.parse(decoder.decode(data));
+    } catch {
+      throw new ValidationError('request is not valid JSON');
+    }
+    if (body !== null && typeof body === 'object' && 'reports' in body) {
+      const parsed = batch.request.safeParse(body);
+      if (!parsed.success) throw validationError(parsed.error.issues, 'report batch');
+      const outcomes = await deps.reports.submitMany(parsed.data.reports.map(reportOf));
+      return batch.response.parse({ results: outcomes.map((outcome, i) => ({ task_id: parsed.data.reports[i]!.task_id, ...outcome })) });
+    }
+    const parsed = single.request.safeParse(body);
+    if (!parsed.success) throw validationError(parsed.error.issues, 'report');
+    return single.response.parse(await deps.reports.submit(reportOf(parsed.data)));
+  }
+
+  function respondWithError(msg: Msg, error: unknown): void {
+    const pub = toPublicError(error);
+    const h = natsHeaders();
+    h.set(errorHeaders.code, pub.code);
+    h.set(errorHeaders.message, pub.message);
+    msg.respond(encoder.encode(JSON.stringify({ details: pub.details })), { headers: h });
+  }
+
+  return deps.nc.subscribe(subjectOfRequest(deps.prefix, 'scheduler', taskReportRequest), {
+    queue: 'scheduler',
+    callback: (err, msg) => {
+      if (err) {
+        deps.logger.warn({ err }, 'task report subscription error');
+        return;
+      }
+      answer(msg.data).then(
+        (response) => msg.respond(encoder.encode(JSON.stringify(response))),
+        (error: unknown) => {
+          if (!(error instanceof AppError)) deps.logger.error({ err: error, subject: msg.subject }, 'task report failed');
+          respondWithError(msg, error);
+        },
+      );
+    },
+  });
+}
