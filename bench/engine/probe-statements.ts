@@ -1,22 +1,25 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { startEngineHarness } from '/work/main/services/executions/test/engine-harness';
+import pg from 'pg';
+import { startEngineHarness } from '../../services/executions/test/engine-harness';
 
+let counting = false;
 const h = await startEngineHarness('probe_stmts', { concurrency: Number(process.env.STEPS ?? 64) });
 const stats = new Map<string, number[]>();
 const record = (sql: unknown, ms: number) => {
+  if (!counting) return;
   const key = String(typeof sql === 'string' ? sql : (sql as { text?: string })?.text ?? '?').replace(/\s+/g, ' ').slice(0, 70);
   let a = stats.get(key); if (!a) stats.set(key, (a = [])); a.push(ms);
 };
 const wrap = (target: { query: (...a: any[]) => any }) => {
-  const original = target.query.bind(target);
-  target.query = (...args: any[]) => {
+  const original = target.query;
+  target.query = function (this: unknown, ...args: any[]) {
     const s = performance.now();
-    const r = original(...args);
-    if (r && typeof r.then === 'function') return r.then((v: unknown) => (record(args[0], performance.now() - s), v));
+    const r = original.apply(this, args);
+    if (r && typeof r.then === 'function') return r.then((v: unknown) => (record((args[0] as { name?: string })?.name ?? args[0], performance.now() - s), v));
     return r;
   };
 };
-h.pool.on('connect', (client) => wrap(client as any));
+wrap(pg.Client.prototype as any);
 const acquire: number[] = [];
 const origConnect = h.pool.connect.bind(h.pool);
 (h.pool as any).connect = (...a: any[]) => { const s = performance.now(); const p: any = (origConnect as any)(...a); if (p && p.then) p.then(() => acquire.push(performance.now() - s)); return p; };
@@ -45,6 +48,7 @@ const pgTicks = async () => {
 await Promise.all(Array.from({ length: 20 }, () => h.pool.query('select pg_sleep(0.05)')));
 const pg0 = await pgTicks();
 const cpu0 = process.cpuUsage();
+counting = true;
 const deadline = performance.now() + seconds * 1000;
 await Promise.all(Array.from({ length: concurrency }, async () => {
   while (performance.now() < deadline) {
@@ -54,6 +58,7 @@ await Promise.all(Array.from({ length: concurrency }, async () => {
   }
 }));
 clearInterval(sampler); eld.disable();
+counting = false;
 const cpu = process.cpuUsage(cpu0);
 const pgMs = (await pgTicks() - pg0) * 10;
 lat.sort((a, b) => a - b);
@@ -65,6 +70,6 @@ const { rows } = await h.pool.query(`select s.node_id, count(*), avg(extract(epo
 console.log(rows);
 for (const [k, v] of [...stats.entries()].sort((a, b) => b[1].reduce((x, y) => x + y, 0) - a[1].reduce((x, y) => x + y, 0)).slice(0, 20)) {
   v.sort((a, b) => a - b);
-  console.log(String(v.length).padStart(6), 'p50', v[Math.floor(v.length / 2)]!.toFixed(2).padStart(7), 'p99', v[Math.floor(v.length*0.99)]!.toFixed(2).padStart(7), 'avg', (v.reduce((a, b) => a + b, 0) / v.length).toFixed(2).padStart(7), k);
+  console.log(String(v.length).padStart(6), (v.length / lat.length).toFixed(2).padStart(5), '/exec', 'p50', v[Math.floor(v.length / 2)]!.toFixed(2).padStart(7), 'p99', v[Math.floor(v.length*0.99)]!.toFixed(2).padStart(7), 'avg', (v.reduce((a, b) => a + b, 0) / v.length).toFixed(2).padStart(7), k);
 }
 await h.close();

@@ -11,10 +11,16 @@ export interface OutboxRelay {
   stop(): Promise<void>;
 }
 
+/**
+ * One outbox row: one event (`payload` is its envelope), or several events committed together
+ * (`payload.batch`, each with its subject and envelope), which the relay publishes as separate
+ * messages in order. A batch row costs one insert and one delete instead of one per event; the
+ * messages on the wire are the same. (bench/engine: 13 events per execution became 4 rows.)
+ */
 interface OutboxRow {
   id: string;
   subject: string;
-  payload: { id: string };
+  payload: { id: string; batch?: Array<{ subject: string; payload: { id: string } }> };
 }
 
 const encoder = new TextEncoder();
@@ -52,7 +58,11 @@ export function startOutboxRelay(options: {
       if (rows.length > 0) {
         // One connection keeps publish order; acks are awaited together: one round trip per batch.
         await publisher.publishAll(
-          rows.map((row) => ({ subject: row.subject, data: encoder.encode(JSON.stringify(row.payload)), msgId: row.payload.id })),
+          rows.flatMap((row) =>
+            Array.isArray(row.payload.batch)
+              ? row.payload.batch.map((event) => ({ subject: event.subject, data: encoder.encode(JSON.stringify(event.payload)), msgId: event.payload.id }))
+              : [{ subject: row.subject, data: encoder.encode(JSON.stringify(row.payload)), msgId: row.payload.id }],
+          ),
         );
         await client.query(`delete from ${table} where id = any($1::bigint[])`, [rows.map((row) => row.id)]);
       }

@@ -1,5 +1,5 @@
 import type { NewLog } from './log-rows';
-import type { OutboxRow } from './outbox-rows';
+import { packOutboxRows, type OutboxRow } from './outbox-rows';
 import type { Queryable } from '@conveyor/service-runtime';
 import { executionColumns, type ExecutionRow } from './execution-rows';
 
@@ -63,8 +63,8 @@ export async function completeFinalStep(client: Queryable, c: FinalCompletion): 
       c.logs.map((l) => l.message),
       c.logs.map((l) => (l.data === null ? null : JSON.stringify(l.data))),
       c.logs.map((l) => l.time.toISOString()),
-      c.outbox.map((r) => r.subject),
-      c.outbox.map((r) => JSON.stringify(r.payload)),
+      packOutboxRows(c.outbox).map((r) => r.subject),
+      packOutboxRows(c.outbox).map((r) => JSON.stringify(r.payload)),
     ],
   });
   return rows[0] ?? null;

@@ -1,6 +1,6 @@
 import type { NewLog } from './log-rows';
 import { insertLogs } from './log-rows';
-import { insertOutboxRows, type OutboxRow } from './outbox-rows';
+import { insertOutboxRows, packOutboxRows, type OutboxRow } from './outbox-rows';
 import type { Queryable } from '@conveyor/service-runtime';
 
 /**
@@ -28,8 +28,8 @@ export async function insertLogsAndOutbox(client: Queryable, logs: NewLog[], out
       logs.map((l) => l.message),
       logs.map((l) => (l.data === null ? null : JSON.stringify(l.data))),
       logs.map((l) => l.time.toISOString()),
-      outbox.map((r) => r.subject),
-      outbox.map((r) => JSON.stringify(r.payload)),
+      packOutboxRows(outbox).map((r) => r.subject),
+      packOutboxRows(outbox).map((r) => JSON.stringify(r.payload)),
     ],
   );
 }

@@ -1,6 +1,6 @@
 import { executionColumns, type ExecutionRow, type NewExecution } from './execution-rows';
 import type { NewLog } from './log-rows';
-import type { OutboxRow } from './outbox-rows';
+import { packOutboxRows, type OutboxRow } from './outbox-rows';
 import type { NewStep } from './step-rows';
 import type { Queryable } from '@conveyor/service-runtime';
 
@@ -55,11 +55,11 @@ export async function insertStartedExecution(
       e.idempotencyKey, e.parentExecutionId, e.parentStepId, e.startedAt,
       s.id, s.nodeType,
       input.logs.map((l) => l.id), input.logs.map((l) => l.executionId),
-      input.outbox.map((r) => r.subject),
+      packOutboxRows(input.outbox).map((r) => r.subject),
       input.graph?.key ?? null, input.graph?.json ?? null,
       input.logs.map((l) => l.stepId), input.logs.map((l) => l.nodeId), input.logs.map((l) => l.level), input.logs.map((l) => l.message),
       input.logs.map((l) => (l.data === null ? null : JSON.stringify(l.data))), input.logs.map((l) => l.time.toISOString()),
-      input.outbox.map((r) => JSON.stringify(r.payload)),
+      packOutboxRows(input.outbox).map((r) => JSON.stringify(r.payload)),
       input.claimFirst?.claim ?? null,
       input.claimFirst?.leaseSeconds ?? 0,
     ],

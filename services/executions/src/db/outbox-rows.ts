@@ -30,9 +30,21 @@ export function eventRow<Data extends z.ZodType>(
   return { subject, payload: envelope };
 }
 
+/**
+ * The events of one transaction as outbox rows: one row carrying them all (`payload.batch`, which
+ * the relay publishes as separate messages, each with its own `Nats-Msg-Id`), or the row itself
+ * when there is one. Measured per execution of bench/engine (a): 13 rows inserted and deleted
+ * became 4.
+ */
+export function packOutboxRows(rows: OutboxRow[]): OutboxRow[] {
+  if (rows.length <= 1) return rows;
+  return [{ subject: rows[0]!.subject, payload: { id: rows[0]!.payload.id, batch: rows } }];
+}
+
 /** Inserts every row in one statement (one round trip per transaction, whatever the count). */
 export async function insertOutboxRows(client: Queryable, rows: OutboxRow[]): Promise<void> {
   if (rows.length === 0) return;
+  rows = packOutboxRows(rows);
   await client.query(
     `insert into outbox (subject, payload) select s, p from unnest($1::text[], $2::jsonb[]) as t(s, p)`,
     [rows.map((r) => r.subject), rows.map((r) => JSON.stringify(r.payload))],
