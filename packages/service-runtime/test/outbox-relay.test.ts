@@ -107,6 +107,26 @@ describe('outbox relay', () => {
     expect(new Set(messages.map((m) => m.id))).toEqual(new Set(events.map((e) => e.id)));
   });
 
+  it('publishes the events of a batch row as separate messages, in order, each with its own Nats-Msg-Id', async () => {
+    const before = (await streamMessages()).length;
+    const envelope = (id: string) => ({ v: 1, id, type: `${prefix}.catalog.instance.started`, occurred_at: new Date().toISOString(), tenant_id: null, entity: { typename: 'ServiceInstance', id }, data: { instance_id: id, version: '0', hostname: 'test' } });
+    const ids = Array.from({ length: 3 }, (_, i) => `batch-${i}-${uniqueName('e')}`);
+    const single = await append('after-batch');
+    await pool.query(`delete from catalog.outbox where payload->>'id' = $1`, [single.id]);
+    await pool.query(`insert into catalog.outbox (subject, payload) values ($1, $2)`, [
+      `${prefix}.catalog.instance.started`,
+      JSON.stringify({ id: ids[0], batch: ids.map((id) => ({ subject: `${prefix}.catalog.instance.started`, payload: envelope(id) })) }),
+    ]);
+    await pool.query(`insert into catalog.outbox (subject, payload) values ($1, $2)`, [single.type, JSON.stringify(single)]);
+    const relay = startOutboxRelay({ pool, schemaName: 'catalog', nc, logger, pollMs: 50 });
+    await waitUntilEmpty();
+    await relay.stop();
+
+    const messages = (await streamMessages()).slice(before);
+    expect(messages.map((m) => m.id)).toEqual([...ids, single.id]);
+    for (const m of messages) expect(m.msgId).toBe(m.id);
+  });
+
   it('refuses an event whose data breaks its contract, so the transaction fails', async () => {
     await expect(
       appendEvent(drizzle(pool), outbox, {
