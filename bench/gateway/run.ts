@@ -50,13 +50,26 @@ function listeningPid(port: number | undefined): number | undefined {
     return undefined;
   }
 }
-function postgresCpuMs(): number | undefined {
+/** CPU time (ms) of each PostgreSQL process; deltas count only processes alive at both samples. */
+function postgresCpuMs(): Map<number, number> | undefined {
   try {
     const pids = execSync('pgrep -u postgres', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim().split('\n').map(Number);
-    return pids.reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0);
+    return new Map(pids.flatMap((pid) => {
+      const ms = cpuMs(pid);
+      return ms === undefined ? [] : [[pid, ms] as [number, number]];
+    }));
   } catch {
     return undefined;
   }
+}
+function postgresDeltaMs(before: Map<number, number> | undefined, after: Map<number, number> | undefined): number | undefined {
+  if (!before || !after) return undefined;
+  let sum = 0;
+  for (const [pid, ms] of after) {
+    const start = before.get(pid);
+    if (start !== undefined) sum += ms - start;
+  }
+  return sum;
 }
 const processes = { gateway: listeningPid(platform.ports.gateway), catalog: listeningPid(platform.ports.catalog) };
 const sample = () => ({ gateway: cpuMs(processes.gateway), catalog: cpuMs(processes.catalog), postgres: postgresCpuMs(), loadgen: process.cpuUsage() });
@@ -93,7 +106,7 @@ try {
         cpu_us_per_request: {
           gateway: per(before.gateway, after.gateway),
           catalog: per(before.catalog, after.catalog),
-          postgres: per(before.postgres, after.postgres),
+          postgres: per(0, postgresDeltaMs(before.postgres, after.postgres)),
           loadgen: Math.round((loadgen.user + loadgen.system) / requests),
         },
       });
