@@ -133,6 +133,12 @@ describe('REST adapter', () => {
     }
   });
 
+  it('tells caches not to store GraphQL answers (they are per tenant)', async () => {
+    const response = await graphql('{ catalogStatus { service } }');
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['cache-control']).toBe('no-store');
+  });
+
   it('maps an unreachable subgraph to 503 SERVICE_UNAVAILABLE', async () => {
     const response = await graphql('{ authStatus { service } }');
     expect(response.json().errors[0].extensions.code).toBe('SERVICE_UNAVAILABLE');
