@@ -100,9 +100,9 @@ const taskReportBatchReply = z.object({
  * Two forms on the same subject: one report (`{task_id, attempt, outcome, …}` → `{accepted,
  * status}`), or a batch `{reports: [ … up to `taskLimits.reportBatchMax` … ]}` → `{results: [{task_id,
  * accepted, status}, …]}` in the request's order. A handler that receives many messages at once
- * sends one batch instead of a request per message (on the 2-core bench machine the per-message
- * requests cost more CPU than the rest of the drain). `forms` holds each form's schemas; the
- * server picks the form by the presence of `reports`.
+ * sends one batch instead of a request per message (10,000 request/replies, each with its own
+ * reply message, timer and validation on both sides, were a large share of the bench's drain).
+ * `forms` holds each form's schemas; the server picks the form by the presence of `reports`.
  */
 export const taskReportRequest = Object.assign(
   defineRequest({

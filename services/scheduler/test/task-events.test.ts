@@ -42,7 +42,7 @@ async function eventsOf(work: (client: pg.PoolClient) => Promise<unknown>) {
   const client = await pool.connect();
   try {
     await client.query('begin');
-    const { rows: [{ max }] } = await client.query<{ max: string | null }>('select max(id) from scheduler.outbox');
+    const max = (await client.query<{ max: string | null }>('select max(id) from scheduler.outbox')).rows[0]!.max;
     await work(client);
     await client.query('commit');
     const { rows } = await client.query<{ subject: string; payload: Record<string, unknown> }>('select subject, payload from scheduler.outbox where id > $1 order by id', [max ?? 0]);
