@@ -7,6 +7,8 @@ import { AbortRegistry } from './domain/abort-registry';
 import type { EngineDeps, SchemaSource, TimerService } from './domain/engine-deps';
 import { createExecutionService, type ExecutionService } from './domain/execution-service';
 import { createGraphStore } from './domain/graph-store';
+import { createGroupCommitter } from './domain/group-commit';
+import { commitStepBatch } from './db/commit-step-batch';
 import { createInProcessSteps } from './domain/in-process-steps';
 import { sweepStuckSteps } from './domain/sweep-stuck-steps';
 import { createEngineSignals, createFinishWaiter, listenForAborts } from './messaging/engine-signals';
@@ -67,6 +69,12 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     publish: async (subject, data) => {
       nc.publish(`${prefix}.${subject}`, new TextEncoder().encode(JSON.stringify(data ?? null)));
     },
+    stepCommits: createGroupCommitter({
+      commit: (batch) => commitStepBatch(pool, batch),
+      key: (completion) => completion.executionId,
+      maxBatch: 128,
+      maxInFlight: Number(process.env.STEP_COMMITS_IN_FLIGHT ?? 2),
+    }),
     inProcess: null,
   };
   // Steps continue in-process in a process that runs steps; first steps of its own starts take

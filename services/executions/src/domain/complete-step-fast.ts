@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { completeFinalStep } from '../db/complete-final-step';
-import { completeStepFast } from '../db/complete-step-fast';
 import type { ExecutionRow } from '../db/execution-rows';
 import type { ClaimedStep, StepRow } from '../db/step-rows';
 import type { EngineDeps } from './engine-deps';
@@ -88,13 +86,14 @@ export async function completeStepQuickly(
   const continueWith = mayContinue && timeoutMs !== undefined && timeoutMs <= maxInProcessTimeoutMs
     ? { claim: randomUUID(), leaseSeconds: timeoutMs / 1000 + leaseGraceSeconds }
     : null;
-  const committed = await completeStepFast(deps.pool, {
+  const committed = await deps.stepCommits.submit({
     executionId: step.executionId,
     stepId: step.id,
     nodeId: step.nodeId,
     claim,
     output: outcome.output,
     ports: outcome.ports,
+    final: null,
     successors,
     logs: effects.logs,
     outbox: effects.outbox,
@@ -174,19 +173,21 @@ export async function finishExecutionQuickly(
     updatedAt: finishedAt,
   };
   emitExecution(effects, execution);
-  const completed = await completeFinalStep(deps.pool, {
+  const committed = await deps.stepCommits.submit({
     executionId: step.executionId,
     stepId: step.id,
     nodeId: step.nodeId,
     claim,
     output: outcome.output,
     ports: outcome.ports,
-    finishedAt,
+    final: { finishedAt },
+    successors: [],
     logs: effects.logs,
     outbox: effects.outbox,
+    continueWith: null,
   });
-  if (!completed) return false;
+  if (!committed?.execution) return false;
   deps.signals.outboxWritten();
-  deps.signals.finished([completed]);
+  deps.signals.finished([committed.execution]);
   return true;
 }

@@ -2,9 +2,11 @@ import type { StepReadyMessage } from '@conveyor/contracts';
 import type { NodeModule } from '@conveyor/nodes';
 import type { Logger } from '@conveyor/service-runtime';
 import type pg from 'pg';
+import type { CommittedStep, StepCompletion } from '../db/commit-step-batch';
 import type { ExecutionRow } from '../db/execution-rows';
 import type { Continuation } from './complete-step-fast';
 import type { GraphStore } from './graph-store';
+import type { GroupCommitter } from './group-commit';
 
 /** A schema version as the engine needs it, read from the schemas service. */
 export interface SchemaVersion {
@@ -65,6 +67,8 @@ export interface EngineDeps {
   signals: EngineSignals;
   /** Publishes under the installation's prefix (the `nats.publish` node). */
   publish(subject: string, data: unknown): Promise<void>;
+  /** Fast-path step completions, committed many executions at a time (`commitStepBatch`). */
+  stepCommits: GroupCommitter<StepCompletion, CommittedStep | null>;
   /** Null in a process that runs no steps: its new executions' first steps go through JetStream. */
   inProcess: InProcessSteps | null;
 }
