@@ -47,10 +47,11 @@ export async function buildGatewayApp(options: { env: GatewayEnv; logger: Logger
   app.removeContentTypeParser('text/plain');
   registerErrorEnvelope(app, { bodyLimit: env.BODY_LIMIT_BYTES, graphqlPath: '/graphql' });
   registerMetrics(app, 'gateway');
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     for (const name of Object.keys(request.headers)) {
       if (identityHeader.test(name)) delete request.headers[name];
     }
+    done();
   });
   const requestLimit = env.RATE_LIMIT_PER_MINUTE ?? (env.NODE_ENV === 'production' ? 100 : 0);
   if (options.nats && requestLimit > 0) createPerUserRateLimit(app, { nc: options.nats, prefix: env.NATS_PREFIX, limit: requestLimit });
