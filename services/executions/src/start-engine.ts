@@ -9,6 +9,7 @@ import { createExecutionService, type ExecutionService } from './domain/executio
 import { createGraphStore } from './domain/graph-store';
 import { createGroupCommitter } from './domain/group-commit';
 import { commitStepBatch } from './db/commit-step-batch';
+import { insertStartedExecutions } from './db/insert-started-execution';
 import { createInProcessSteps } from './domain/in-process-steps';
 import { sweepStuckSteps } from './domain/sweep-stuck-steps';
 import { createEngineSignals, createFinishWaiter, listenForAborts } from './messaging/engine-signals';
@@ -73,7 +74,13 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       commit: (batch) => commitStepBatch(pool, batch),
       key: (completion) => completion.executionId,
       maxBatch: 128,
-      maxInFlight: Number(process.env.STEP_COMMITS_IN_FLIGHT ?? 2),
+      maxInFlight: Number(process.env.STEP_COMMITS_IN_FLIGHT ?? 1),
+    }),
+    startCommits: createGroupCommitter({
+      commit: (batch) => insertStartedExecutions(pool, batch),
+      key: (start) => start.execution.id,
+      maxBatch: 128,
+      maxInFlight: Number(process.env.START_COMMITS_IN_FLIGHT ?? 1),
     }),
     inProcess: null,
   };

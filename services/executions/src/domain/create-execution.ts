@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError, ValidationError } from '@conveyor/errors';
 import { findExecutionByIdempotencyKey, type ExecutionRow } from '../db/execution-rows';
-import { insertStartedExecution } from '../db/insert-started-execution';
+import { insertStartedExecutions, type StartedExecution } from '../db/insert-started-execution';
 import type { Queryable } from '@conveyor/service-runtime';
 import type { EngineDeps, SchemaVersion } from './engine-deps';
 import { normalizeGraph, type CompiledGraph, type GraphNode } from './graph';
@@ -62,7 +62,14 @@ const compiledVersions = new WeakMap<object, CompiledGraph>();
  * transaction). `runFirstStep`: this process runs the first step itself when it is quick (claimed
  * in the start, leased); the claimed step is left in `firstStep` for the caller to run after commit.
  */
-export type StartContext = Effects & { client: Queryable; afterCommit: Array<() => void>; runFirstStep?: boolean; firstStep?: Continuation };
+export type StartContext = Effects & {
+  client: Queryable;
+  afterCommit: Array<() => void>;
+  runFirstStep?: boolean;
+  firstStep?: Continuation;
+  /** Commits the start on its own (group commit with other starts) instead of through `client`. */
+  commitStart?: (start: StartedExecution) => Promise<ExecutionRow | null>;
+};
 
 /**
  * Creates an execution of a schema version and its first step, dispatched after commit, in one
@@ -110,14 +117,15 @@ export async function createExecution(
   const stepId = randomUUID();
   const timeoutMs = t.runFirstStep ? t.deps.findNodeModule(start.type)?.descriptor.timeoutMs : undefined;
   const claimFirst = timeoutMs !== undefined && timeoutMs <= maxInProcessTimeoutMs ? { claim: randomUUID(), leaseSeconds: timeoutMs / 1000 + leaseGraceSeconds } : null;
-  const execution = await insertStartedExecution(t.client, {
+  const started: StartedExecution = {
     execution: { ...fields, startedAt },
     step: { id: stepId, executionId: row.id, nodeId: start.id, nodeType: start.type, activation: 1, attempt: 1, status: 'pending', ready: true, dispatched: true, input: fields.input, notBefore: null },
     graph: stored ? null : { key: graph.key, json: JSON.stringify({ nodes: graph.nodes, edges: graph.edges }) },
     logs: own.logs,
     outbox: own.outbox,
     claimFirst,
-  });
+  };
+  const execution = t.commitStart ? await t.commitStart(started) : (await insertStartedExecutions(t.client, [started]))[0]!;
   if (!execution) {
     const existing = await findExecutionByIdempotencyKey(t.client, request.tenantId, version.schemaId, request.idempotencyKey!);
     return { execution: existing!, created: false };
@@ -150,7 +158,10 @@ export async function createExecution(
 export async function startExecutionNow(deps: EngineDeps, version: SchemaVersion, request: NewExecutionRequest) {
   const inProcess = deps.inProcess;
   const slot = inProcess?.tryAcquire() ?? false;
-  const t: StartContext = { deps, client: deps.pool, outbox: [], logs: [], dispatches: [], afterCommit: [], runFirstStep: slot };
+  const t: StartContext = {
+    deps, client: deps.pool, outbox: [], logs: [], dispatches: [], afterCommit: [], runFirstStep: slot,
+    commitStart: (start) => deps.startCommits.submit(start),
+  };
   let result: Awaited<ReturnType<typeof createExecution>>;
   try {
     result = await createExecution(t, version, request);

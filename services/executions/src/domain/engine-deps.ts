@@ -4,6 +4,7 @@ import type { Logger } from '@conveyor/service-runtime';
 import type pg from 'pg';
 import type { CommittedStep, StepCompletion } from '../db/commit-step-batch';
 import type { ExecutionRow } from '../db/execution-rows';
+import type { StartedExecution } from '../db/insert-started-execution';
 import type { Continuation } from './complete-step-fast';
 import type { GraphStore } from './graph-store';
 import type { GroupCommitter } from './group-commit';
@@ -69,6 +70,8 @@ export interface EngineDeps {
   publish(subject: string, data: unknown): Promise<void>;
   /** Fast-path step completions, committed many executions at a time (`commitStepBatch`). */
   stepCommits: GroupCommitter<StepCompletion, CommittedStep | null>;
+  /** Starts outside a transaction, committed many at a time (`insertStartedExecutions`). */
+  startCommits: GroupCommitter<StartedExecution, ExecutionRow | null>;
   /** Null in a process that runs no steps: its new executions' first steps go through JetStream. */
   inProcess: InProcessSteps | null;
 }
