@@ -14,11 +14,17 @@ export function outcomeOfExecution(executionId: string, status: string, error: s
   return { outcome: 'failed', retry: false, error: `execution ${executionId} ${status}${error ? `: ${error}` : ''}` };
 }
 
+export interface FinishedExecution {
+  executionId: string;
+  status: string;
+  error: string | null;
+}
+
 export interface ExecutionRuns {
   /** The attempt started this execution: its task stays processing until the execution ends. */
   attach(taskId: number, attempt: number, executionId: string): Promise<void>;
-  /** The engine announced a final status. */
-  finished(executionId: string, status: string, error: string | null): Promise<void>;
+  /** The engine announced final statuses: recorded together in one transaction. */
+  finished(executions: FinishedExecution[]): Promise<void>;
   /** Forgets finished executions older than an hour. */
   prune(): Promise<void>;
 }
@@ -45,17 +51,35 @@ export function createExecutionRuns(deps: { pool: pg.Pool; logger: Logger; repor
       });
       if (finished) await deps.reports.submit({ taskId, attempt, ...outcomeOfExecution(executionId, finished.status, finished.error) });
     },
-    async finished(executionId, status, error) {
+    async finished(executions) {
+      if (executions.length === 0) return;
+      // The engine finishes every execution, most of them not started by a task: one transaction
+      // per batch of events, not per execution. The locks are taken in a fixed order, so two
+      // replicas handling overlapping batches cannot deadlock (attach holds only one).
+      const byId = new Map(executions.map((e) => [e.executionId, e]));
+      const ids = [...byId.keys()];
       const runs = await withTransaction(deps.pool, async (client) => {
-        await lock(client, executionId);
-        await client.query('insert into scheduler.finished_executions (execution_id, status, error) values ($1, $2, $3) on conflict do nothing', [executionId, status, error]);
-        const { rows } = await client.query<{ id: string; attempts: number }>(
-          `select id, attempts from scheduler.tasks where execution_id = $1 and status = 'processing'`,
-          [executionId],
+        await client.query(
+          `select pg_advisory_xact_lock(key) from (select distinct hashtext('execution:' || id) as key from unnest($1::text[]) as id order by 1) as keys`,
+          [ids],
+        );
+        await client.query(
+          `insert into scheduler.finished_executions (execution_id, status, error)
+           select * from unnest($1::text[], $2::text[], $3::text[]) on conflict do nothing`,
+          [ids, ids.map((id) => byId.get(id)!.status), ids.map((id) => byId.get(id)!.error)],
+        );
+        const { rows } = await client.query<{ id: string; attempts: number; execution_id: string }>(
+          `select id, attempts, execution_id from scheduler.tasks where execution_id = any($1::text[]) and status = 'processing'`,
+          [ids],
         );
         return rows;
       });
-      for (const run of runs) await deps.reports.submit({ taskId: Number(run.id), attempt: run.attempts, ...outcomeOfExecution(executionId, status, error) });
+      await Promise.all(
+        runs.map((run) => {
+          const finished = byId.get(run.execution_id)!;
+          return deps.reports.submit({ taskId: Number(run.id), attempt: run.attempts, ...outcomeOfExecution(finished.executionId, finished.status, finished.error) });
+        }),
+      );
     },
     async prune() {
       await deps.pool.query(`delete from scheduler.finished_executions where finished_at < now() - interval '1 hour'`);

@@ -1,7 +1,7 @@
 import { eventEnvelopeSchema, executionUpdatedEvent, streamName, subjectOfEvent } from '@conveyor/contracts';
 import type { Logger } from '@conveyor/service-runtime';
-import { AckPolicy, DeliverPolicy, type NatsConnection } from 'nats';
-import { isFinalExecutionStatus, type ExecutionRuns } from '../domain/execution-runs';
+import { AckPolicy, DeliverPolicy, type JsMsg, type NatsConnection } from 'nats';
+import { isFinalExecutionStatus, type ExecutionRuns, type FinishedExecution } from '../domain/execution-runs';
 
 /**
  * Follows the engine's `executions.execution.updated` events (durable consumer, explicit ack) and
@@ -21,18 +21,47 @@ export async function startExecutionEventsConsumer(deps: { nc: NatsConnection; p
   });
   const consumer = await deps.nc.jetstream().consumers.get(stream, durable);
   const messages = await consumer.consume({ max_messages: 256 });
+  // Events that arrive while a batch is being recorded are recorded together by the next one;
+  // each message is acked after the commit that recorded it (a crash before means redelivery).
+  let queue: Array<{ msg: JsMsg; finished: FinishedExecution | null }> = [];
+  let flushing: Promise<void> | undefined;
+  const flush = (): Promise<void> =>
+    (flushing ??= (async () => {
+      try {
+        while (queue.length > 0) {
+          const batch = queue;
+          queue = [];
+          try {
+            await deps.runs.finished(batch.flatMap((item) => (item.finished ? [item.finished] : [])));
+            for (const item of batch) item.msg.ack();
+          } catch (error) {
+            deps.logger.warn({ err: error, events: batch.length }, 'execution events not recorded; redelivering');
+            for (const item of batch) item.msg.nak(1_000);
+          }
+        }
+      } finally {
+        flushing = undefined;
+      }
+    })());
   const loop = (async () => {
     for await (const msg of messages) {
+      let finished: FinishedExecution | null = null;
       try {
         const envelope = eventEnvelopeSchema.parse(msg.json());
         const data = executionUpdatedEvent.data.safeParse(envelope.data);
-        if (data.success && isFinalExecutionStatus(data.data.status)) await deps.runs.finished(data.data.id, data.data.status, data.data.error);
-        msg.ack();
+        if (data.success && isFinalExecutionStatus(data.data.status)) finished = { executionId: data.data.id, status: data.data.status, error: data.data.error };
       } catch (error) {
-        deps.logger.warn({ err: error }, 'execution event not handled; redelivering');
-        msg.nak(1_000);
+        // Not an event envelope: nothing to record, and redelivering it would not change that.
+        deps.logger.warn({ err: error }, 'malformed execution event ignored');
       }
+      if (!finished) {
+        msg.ack();
+        continue;
+      }
+      queue.push({ msg, finished });
+      if (!flushing) setImmediate(() => void flush());
     }
+    await flush();
   })();
   const pruning = setInterval(() => void deps.runs.prune().catch(() => undefined), 600_000);
   return {
