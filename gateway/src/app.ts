@@ -15,7 +15,6 @@ import type { GatewayEnv } from './env';
 import { createGraphQLServer } from './graphql-server';
 import { createApiSchemaPlugin } from './live/api-schema-plugin';
 import { mountLiveStatus, type LiveStatus } from './live/mount-live-status';
-import { executeOperation } from './rest/execute-operation';
 import { buildOpenApiDocument } from './rest/openapi';
 import { registerRestRoutes } from './rest/register-routes';
 import type { RestRoute } from './rest/route-table';
@@ -56,14 +55,14 @@ export async function buildGatewayApp(options: { env: GatewayEnv; logger: Logger
   const requestLimit = env.RATE_LIMIT_PER_MINUTE ?? (env.NODE_ENV === 'production' ? 100 : 0);
   if (options.nats && requestLimit > 0) createPerUserRateLimit(app, { nc: options.nats, prefix: env.NATS_PREFIX, limit: requestLimit });
 
-  const apollo = createGraphQLServer(env, logger);
+  const { apollo, runOperation } = createGraphQLServer(env, logger);
   apollo.addPlugin(fastifyApolloDrainPlugin(app));
   const apiSchema = createApiSchemaPlugin();
   apollo.addPlugin(apiSchema.plugin);
   await apollo.start();
   await app.register(fastifyApollo(apollo), { path: '/graphql', context: async (request: FastifyRequest) => contextOf(request) });
 
-  registerRestRoutes(app, options.routes, (operation, variables, context) => executeOperation(apollo, operation, variables, context));
+  registerRestRoutes(app, options.routes, runOperation);
   const live = options.nats ? await mountLiveStatus(app, { nc: options.nats, env, logger, apollo, schema: apiSchema.schema }) : undefined;
   if (live) app.addHook('preClose', async () => live.close());
 

@@ -7,6 +7,7 @@ import { createFormatError, type Logger, type RequestContext } from '@conveyor/s
 import type { GraphQLFormattedError } from 'graphql';
 import type { GatewayEnv } from './env';
 import { supergraphPath } from './compose';
+import { createDirectExecutor, type OperationExecutor } from './rest/direct-executor';
 import { createSubgraphAgent, SubgraphDataSource } from './subgraph-data-source';
 import { subgraphUrls } from './subgraphs';
 
@@ -35,8 +36,11 @@ function classifyGatewayError(formatted: GraphQLFormattedError): GraphQLFormatte
   return formatted;
 }
 
-/** Apollo Server running `@apollo/gateway` over the committed supergraph, hardened. */
-export function createGraphQLServer(env: GatewayEnv, logger: Logger): ApolloServer<RequestContext> {
+/**
+ * Apollo Server running `@apollo/gateway` over the committed supergraph, hardened; and the REST
+ * adapter's executor, which runs fixed operations on the same gateway with the same rules.
+ */
+export function createGraphQLServer(env: GatewayEnv, logger: Logger): { apollo: ApolloServer<RequestContext>; runOperation: OperationExecutor } {
   const urls = subgraphUrls(env);
   const agent = createSubgraphAgent();
   const gateway = new ApolloGateway({
@@ -56,8 +60,10 @@ export function createGraphQLServer(env: GatewayEnv, logger: Logger): ApolloServ
     blockFieldSuggestion: { enabled: env.NODE_ENV === 'production' },
   });
   const protection = armor.protect();
-  const formatError = createFormatError(logger);
-  return new ApolloServer<RequestContext>({
+  const registryFormatError = createFormatError(logger);
+  const formatError = (formatted: GraphQLFormattedError, error: unknown) => registryFormatError(classifyGatewayError(formatted), error);
+  const introspection = env.NODE_ENV !== 'production';
+  const apollo = new ApolloServer<RequestContext>({
     gateway,
     ...protection,
     plugins: [...protection.plugins, ApolloServerPluginCacheControlDisabled(), noStorePlugin],
@@ -65,8 +71,19 @@ export function createGraphQLServer(env: GatewayEnv, logger: Logger): ApolloServ
     stopOnTerminationSignals: false,
     parseOptions: { maxTokens: env.GRAPHQL_MAX_TOKENS },
     csrfPrevention: true,
-    introspection: env.NODE_ENV !== 'production',
+    introspection,
     includeStacktraceInErrorResponses: false,
-    formatError: (formatted, error) => formatError(classifyGatewayError(formatted), error),
+    formatError,
   });
+  const runOperation = createDirectExecutor({
+    apollo,
+    gateway,
+    logger,
+    formatError,
+    validationRules: protection.validationRules,
+    errorPlugins: protection.plugins,
+    maxTokens: env.GRAPHQL_MAX_TOKENS,
+    introspection,
+  });
+  return { apollo, runOperation };
 }
