@@ -12,7 +12,7 @@
  * Prints a table and writes bench/engine/results/latest.json.
  */
 import { createHmac } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
@@ -22,7 +22,18 @@ const durationS = Number(process.env.DURATION_S ?? 10);
 // The machine is shared: the load average says how much of it the benchmark had.
 const loadBefore = loadavg();
 const linearExecutions = Number(process.env.LINEAR_EXECUTIONS ?? 200);
-const platform = await startTestPlatform(uniqueName('bench_engine'), { LOG_LEVEL: 'warn', ...(process.env.STEP_CONCURRENCY ? { STEP_CONCURRENCY: process.env.STEP_CONCURRENCY } : {}) });
+const databaseName = uniqueName('bench_engine');
+// PostgreSQL over its Unix socket when the machine has one (BENCH_PG_TCP=1 for loopback TCP): the
+// per-statement cost on this VM is mostly the socket (docs/engine.md). A bench setting only; the
+// platform's default stays 127.0.0.1:5432.
+const pgSocketDir = '/var/run/postgresql';
+const overSocket = process.env.BENCH_PG_TCP !== '1' && existsSync(`${pgSocketDir}/.s.PGSQL.5432`);
+console.log(`PostgreSQL over ${overSocket ? 'its Unix socket' : 'TCP 127.0.0.1'}`);
+const platform = await startTestPlatform(databaseName, {
+  LOG_LEVEL: 'warn',
+  ...(overSocket ? { DATABASE_URL: `postgres://postgres@localhost/${databaseName}?host=${encodeURIComponent(pgSocketDir)}` } : {}),
+  ...(process.env.STEP_CONCURRENCY ? { STEP_CONCURRENCY: process.env.STEP_CONCURRENCY } : {}),
+});
 const gateway = platform.gatewayUrl;
 
 async function api(method: string, path: string, authorization: string, body?: unknown) {
@@ -36,6 +47,44 @@ async function api(method: string, path: string, authorization: string, body?: u
   return json;
 }
 
+/**
+ * CPU time (ms) used so far by each part of the machine, from /proc (Linux): every service by its
+ * directory, PostgreSQL (all backends), NATS, and this load generator. The machine is shared, so
+ * a figure per completed execution says where the cores went, not only how fast it was.
+ */
+function cpuSample(): Record<string, number> {
+  const out: Record<string, number> = {};
+  const add = (key: string, ms: number) => void (out[key] = (out[key] ?? 0) + ms);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      let key: string | undefined;
+      if (cmd.startsWith('postgres:')) key = 'postgres';
+      else if (cmd.includes('nats-server')) key = 'nats';
+      else if (cmd.includes('src/main.ts')) key = readlinkSync(`/proc/${entry}/cwd`).split('/').at(-1);
+      if (!key) continue;
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      add(key, (Number(fields[11]) + Number(fields[12])) * 10);
+    } catch {
+      // the process ended in between
+    }
+  }
+  const own = process.cpuUsage();
+  add('loadgen', (own.user + own.system) / 1000);
+  return out;
+}
+
+/** CPU ms per completed execution of each part between two samples (parts under 0.01 ms left out). */
+function cpuPerExecution(before: Record<string, number>, after: Record<string, number>, completed: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, ms] of Object.entries(after)) {
+    const per = (ms - (before[key] ?? 0)) / Math.max(1, completed);
+    if (per >= 0.01) out[key] = Math.round(per * 1000) / 1000;
+  }
+  return out;
+}
+
 interface Row {
   scenario: string;
   concurrency: number;
@@ -43,6 +92,7 @@ interface Row {
   p50_ms: number;
   p99_ms: number;
   errors: number;
+  cpu_ms_per_execution: Record<string, number>;
 }
 
 /** Closed loop: each client sends its next signed call when the previous one answered with a completed execution. */
@@ -77,11 +127,11 @@ async function webhookLoad(url: string, secret: string, concurrency: number, sec
   await agent.close();
   latencies.sort((a, b) => a - b);
   const at = (q: number) => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN) * 100) / 100;
-  return { completed_per_s: Math.round(latencies.length / seconds), p50_ms: at(0.5), p99_ms: at(0.99), errors };
+  return { completed_per_s: Math.round(latencies.length / seconds), p50_ms: at(0.5), p99_ms: at(0.99), errors, completed: latencies.length };
 }
 
 const rows: Row[] = [];
-let linear: { executions: number; steps: number; seconds: number; steps_per_s: number } | undefined;
+let linear: { executions: number; steps: number; seconds: number; steps_per_s: number; cpu_ms_per_step: Record<string, number> } | undefined;
 try {
   const tenant = await createTestTenant(gateway, 'bench');
   const auth = tenant.admin.authorization;
@@ -112,7 +162,9 @@ try {
   }
   for (const concurrency of [1, 50]) {
     await webhookLoad(url, secret, concurrency, 2); // warm-up: caches, pools, query plans
-    rows.push({ scenario: 'webhook → 3 nodes (?wait)', concurrency, ...(await webhookLoad(url, secret, concurrency, durationS)) });
+    const before = cpuSample();
+    const { completed, ...measured } = await webhookLoad(url, secret, concurrency, durationS);
+    rows.push({ scenario: 'webhook → 3 nodes (?wait)', concurrency, ...measured, cpu_ms_per_execution: cpuPerExecution(before, cpuSample(), completed) });
     console.log(JSON.stringify(rows.at(-1)));
   }
 
@@ -125,6 +177,7 @@ try {
     nodes,
     edges: nodes.slice(1).map((node, i) => ({ source: `n${i}`, target: node.id })),
   });
+  const cpuBefore = cpuSample();
   const started = performance.now();
   const agent = new Agent({ connections: 50 });
   let next = 0;
@@ -149,17 +202,22 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const seconds = (performance.now() - started) / 1000;
-  linear = { executions: linearExecutions, steps: linearExecutions * 20, seconds: Math.round(seconds * 100) / 100, steps_per_s: Math.round((linearExecutions * 20) / seconds) };
+  linear = { executions: linearExecutions, steps: linearExecutions * 20, seconds: Math.round(seconds * 100) / 100, steps_per_s: Math.round((linearExecutions * 20) / seconds), cpu_ms_per_step: cpuPerExecution(cpuBefore, cpuSample(), linearExecutions * 20) };
   console.log(JSON.stringify(linear));
 } finally {
   await platform.destroy();
 }
 
-console.table(rows);
-console.table([linear]);
+console.table(rows.map(({ cpu_ms_per_execution: _, ...row }) => row));
+for (const row of rows) console.log(`CPU ms per execution at ${row.concurrency} client(s):`, row.cpu_ms_per_execution);
+if (linear) {
+  const { cpu_ms_per_step: cpu, ...row } = linear;
+  console.table([row]);
+  console.log('CPU ms per step of (b):', cpu);
+}
 const out = join(import.meta.dirname, 'results');
 mkdirSync(out, { recursive: true });
 writeFileSync(
   join(out, 'latest.json'),
-  JSON.stringify({ measured_at: new Date().toISOString(), duration_s: durationS, cpus: cpus().length, load_average_before: loadBefore, load_average_after: loadavg(), webhook: rows, linear }, null, 2),
+  JSON.stringify({ measured_at: new Date().toISOString(), duration_s: durationS, postgres: overSocket ? 'unix socket' : 'tcp 127.0.0.1', cpus: cpus().length, load_average_before: loadBefore, load_average_after: loadavg(), webhook: rows, linear }, null, 2),
 );
