@@ -41,13 +41,27 @@ function messageOf(error: unknown): string {
  */
 export async function runExecutor(module: NodeModule, run: ExecutorRun, logs: ExecutorLog[]): Promise<RunResult> {
   const timeoutMs = module.descriptor.timeoutMs;
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const signal = AbortSignal.any([run.stopSignal, timeout]);
+  // One controller, a cleared timer and a removed listener: `AbortSignal.timeout` + `AbortSignal.any`
+  // cost ~4 % of the executions process under bench/engine, most of it in timeouts that fired
+  // (building a DOMException each) long after their step had finished.
+  const controller = new AbortController();
+  const signal = controller.signal;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException(`step timed out after ${timeoutMs} ms`, 'TimeoutError'));
+  }, timeoutMs);
+  const onStop = () => controller.abort(run.stopSignal.reason);
+  if (run.stopSignal.aborted) onStop();
+  else run.stopSignal.addEventListener('abort', onStop, { once: true });
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
     onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
   });
+  // The executor's own rejection wins the race when it settles first; this one must not go unhandled.
+  aborted.catch(() => undefined);
   try {
     const result: ExecutorResult = await Promise.race([
       module.execute({
@@ -69,10 +83,12 @@ export async function runExecutor(module: NodeModule, run: ExecutorRun, logs: Ex
     const parked: StepWait = wait.type === 'timer' ? { type: 'timer', until: wait.until } : { type: 'approval', prompt: wait.prompt };
     return { kind: 'waiting', wait: parked };
   } catch (error) {
-    if (timeout.aborted) return { kind: 'failed', error: `step timed out after ${timeoutMs} ms`, retryable: true };
+    if (timedOut) return { kind: 'failed', error: `step timed out after ${timeoutMs} ms`, retryable: true };
     if (run.stopSignal.aborted) return { kind: 'failed', error: 'step aborted: execution stopped', retryable: false };
     return { kind: 'failed', error: messageOf(error), retryable: isRetryable(error) };
   } finally {
+    clearTimeout(timer);
+    run.stopSignal.removeEventListener('abort', onStop);
     signal.removeEventListener('abort', onAbort!);
   }
 }
