@@ -70,17 +70,20 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     publish: async (subject, data) => {
       nc.publish(`${prefix}.${subject}`, new TextEncoder().encode(JSON.stringify(data ?? null)));
     },
+    // Group commit, one statement in flight per kind: what arrives meanwhile goes in the next one.
+    // Measured (probe-statements, C=50): one in flight 400/s, two 353/s (two batches contend for
+    // the same two cores and halve each other's size).
     stepCommits: createGroupCommitter({
       commit: (batch) => commitStepBatch(pool, batch),
       key: (completion) => completion.executionId,
       maxBatch: 128,
-      maxInFlight: Number(process.env.STEP_COMMITS_IN_FLIGHT ?? 1),
+      maxInFlight: 1,
     }),
     startCommits: createGroupCommitter({
       commit: (batch) => insertStartedExecutions(pool, batch),
       key: (start) => start.execution.id,
       maxBatch: 128,
-      maxInFlight: Number(process.env.START_COMMITS_IN_FLIGHT ?? 1),
+      maxInFlight: 1,
     }),
     inProcess: null,
   };
