@@ -4,7 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildGatewayApp } from '../src/app';
-import { loadGatewayEnv } from '../src/env';
+import { loadGatewayEnv, type GatewayEnv } from '../src/env';
+import { createGraphQLServer } from '../src/graphql-server';
+import { executeOperation } from '../src/rest/execute-operation';
 import { defineRoute } from '../src/rest/route-table';
 import { routes } from '../src/rest/routes/index';
 
@@ -17,6 +19,7 @@ let captured: IncomingHttpHeaders[] = [];
 let delayMs = 0;
 let subgraph: Server;
 let gateway: FastifyInstance;
+let env: GatewayEnv;
 
 const status = { service: 'catalog', version: '0', instanceId: 'i', migrationsApplied: 1, outboxPending: 0, databaseLatencyMs: 1, checkedAt: '2026-01-01T00:00:00.000Z' };
 
@@ -46,7 +49,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => subgraph.listen(0, '127.0.0.1', resolve));
   const address = subgraph.address() as { port: number };
-  const env = loadGatewayEnv({
+  env = loadGatewayEnv({
     CATALOG_URL: `http://127.0.0.1:${address.port}/graphql`,
     AUTH_URL: 'http://127.0.0.1:1/graphql',
     SUBGRAPH_TIMEOUT_MS: '300',
@@ -198,6 +201,50 @@ describe('GraphQL endpoint', () => {
   });
 });
 
+describe('REST operations on the gateway executor', () => {
+  /** Data, or the registry error's code, message and details: what a REST route turns into its answer. */
+  const outcome = (run: Promise<Record<string, unknown>>) =>
+    run.then(
+      (data) => ({ data }),
+      (error: { code?: string; message: string; details?: unknown }) => ({ code: error.code, message: error.message, details: error.details }),
+    );
+
+  it('answers every operation exactly as Apollo Server does (data, coercion and validation errors, unreachable subgraph)', async () => {
+    const { apollo, runOperation } = createGraphQLServer(env, createLogger('gateway', 'silent'));
+    await apollo.start();
+    try {
+      const context = { requestId: 'r-1', logger: createLogger('gateway', 'silent'), authorization: 'Bearer t' };
+      const cases: Array<[string, Record<string, unknown>]> = [
+        ['query S { catalogStatus { service version } }', {}],
+        ['query S($i: Boolean!) { catalogStatus @include(if: $i) { service } }', { i: true }],
+        ['query S($i: Boolean!) { catalogStatus @include(if: $i) { service } }', { i: false }],
+        ['query N($c: NodeCategory) { nodeTypes(category: $c) { __typename } }', { c: 'nope' }],
+        ['query S($i: Boolean!) { catalogStatus @include(if: $i) { service } }', {}],
+        ['query A { authStatus { service } }', {}],
+        ['query V { catalogStatus { nope } }', {}],
+      ];
+      const results = [];
+      for (const [operation, variables] of cases) {
+        captured = [];
+        const direct = await outcome(runOperation(operation, variables, context));
+        const directHeaders = captured.map((h) => [h.authorization, h['x-request-id']]);
+        captured = [];
+        const viaApollo = await outcome(executeOperation(apollo, operation, variables, context));
+        expect(direct).toEqual(viaApollo);
+        expect(directHeaders).toEqual(captured.map((h) => [h.authorization, h['x-request-id']]));
+        results.push(direct);
+      }
+      expect(results.map((r) => ('data' in r ? 'data' : r.code))).toEqual([
+        'data', 'data', 'data', 'BAD_USER_INPUT', 'BAD_USER_INPUT', 'SERVICE_UNAVAILABLE', 'GRAPHQL_VALIDATION_FAILED',
+      ]);
+      expect(results[0]).toEqual({ data: { catalogStatus: { service: 'catalog', version: '0' } } });
+      expect(results[2]).toEqual({ data: {} });
+    } finally {
+      await apollo.stop();
+    }
+  });
+});
+
 describe('documentation and health', () => {
   it('generates OpenAPI 3.1 from the route table, aliases included', async () => {
     const doc = (await gateway.inject({ method: 'GET', url: '/openapi.json' })).json();
@@ -236,7 +283,7 @@ describe('documentation and health', () => {
 
 describe('production hardening', () => {
   it('turns introspection off when NODE_ENV is production', async () => {
-    const env = loadGatewayEnv({ NODE_ENV: 'production' });
+    env = loadGatewayEnv({ NODE_ENV: 'production' });
     const { app } = await buildGatewayApp({ env, logger: createLogger('gateway', 'silent'), routes, version: 'test' });
     try {
       const response = await app.inject({

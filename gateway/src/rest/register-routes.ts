@@ -42,7 +42,7 @@ export function registerRestRoutes(app: FastifyInstance, routes: RestRoute[], ru
       limiter.check(budgets);
       let data: Record<string, unknown>;
       try {
-        data = await run(route.operation, route.variables(input as never), {
+        data = await run(typeof route.operation === 'string' ? route.operation : route.operation(input as never), route.variables(input as never), {
           requestId: request.id,
           logger: request.log as Logger,
           authorization: route.forwardAuthorization === false ? undefined : request.headers.authorization,

@@ -27,7 +27,12 @@ export interface RestRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   params?: P;
   query?: Q;
   body?: B;
-  operation: string;
+  /**
+   * The fixed GraphQL operation; or, for a route whose path picks among a few fields, a function
+   * of the input that returns one of a fixed set of operations (each parsed, validated and planned
+   * once, and cheaper per request than one operation with an `@include` per choice).
+   */
+  operation: string | ((input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>) => string);
   variables: (input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>) => Record<string, unknown>;
   status: number;
   /** Shapes the operation's `data` into the documented body; `undefined` sends no body (204). */
