@@ -1,7 +1,7 @@
 /**
  * Probe (not the benchmark): the group-commit statement alone. N executions each with a running
- * step, committed as one batch, eight rounds on tables of realistic size, then the plan of one
- * more (EXPLAIN ANALYZE). This is how the generic-plan and steps_open_idx slowdowns were found.
+ * step, committed as one batch, fourteen rounds on tables of realistic size, then the plan of one
+ * more (EXPLAIN ANALYZE). This is how the steps_open_idx slowdown was found.
  *
  *   N=100 npx tsx bench/engine/probe-commit-batch.ts
  */
@@ -28,7 +28,7 @@ async function batch(): Promise<StepCompletion[]> {
   return out;
 }
 const client = await h.pool.connect();
-for (let round = 0; round < 8; round++) {
+for (let round = 0; round < 14; round++) {
   const b = await batch();
   const t0 = performance.now();
   await commitStepBatch(client, b);

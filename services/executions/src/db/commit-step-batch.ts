@@ -68,9 +68,7 @@ export async function commitStepBatch(client: Queryable, batch: StepCompletion[]
     ob: packOutboxRows(c.outbox),
   }));
   const { rows } = await client.query<{ k: number; es: string; run: boolean } & Partial<ExecutionRow>>({
-    // Not a named (prepared) statement: after five runs PostgreSQL would switch to a generic plan,
-    // which for these array-driven joins measured 3x slower (25-35 ms → 60-98 ms for 100 items).
-    // Planning once per batch is cheap next to that.
+    name: 'executions.commit-step-batch',
     text: `with i as (
        select * from jsonb_to_recordset($1::jsonb) as x(k int, e uuid, s uuid, n text, c uuid, o jsonb, p jsonb, f boolean,
          fa timestamptz, cc uuid, ls double precision, succ jsonb, logs jsonb, ob jsonb)
@@ -81,6 +79,8 @@ export async function commitStepBatch(client: Queryable, batch: StepCompletion[]
      ), st as (
        update steps t set status = 'completed', output = i.o, ports = i.p, error = null, wait = null, lease_until = null, finished_at = now()
        from i join lk on lk.id = i.e
+       -- execution_id too: without it the planner may take steps_open_idx and scan every open
+       -- step once per item (measured 45 ms for 100 items against 10 ms, probe-commit-batch.ts).
        where t.id = i.s and t.execution_id = i.e and t.status = 'running' and t.claim = i.c
        returning i.k, i.e, i.n, i.o, i.f, i.fa, i.cc, i.ls, i.succ, i.logs, i.ob, lk.status as es,
          (i.cc is not null and not i.f and lk.status = 'running') as run
