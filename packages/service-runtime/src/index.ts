@@ -7,7 +7,7 @@ export { createOutboxTable, type OutboxTable } from './outbox/outbox-table';
 export { appendEvent, type AppendEventInput } from './outbox/append-event';
 export { startOutboxRelay, type OutboxRelay } from './outbox/outbox-relay';
 export { connectNats, ensureStreams } from './nats/connect';
-export { requestOverNats, serveRequests } from './nats/request-reply';
+export { requestOverNats, respondWithError, serveRequests } from './nats/request-reply';
 export { createBatchPublisher, type BatchPublisher, type OutgoingMessage } from './nats/batch-publisher';
 export { createHttpServer } from './http/http-server';
 export { classifyHttpError, registerErrorEnvelope } from './http/error-envelope';

@@ -12,7 +12,8 @@ function parseJson(data: Uint8Array): unknown {
   return JSON.parse(decoder.decode(data));
 }
 
-function respondWithError(msg: Msg, error: unknown): void {
+/** Answers a request with the error's public code and message in headers and its details in the body. */
+export function respondWithError(msg: Msg, error: unknown): void {
   const pub = toPublicError(error);
   const h = natsHeaders();
   h.set(errorHeaders.code, pub.code);

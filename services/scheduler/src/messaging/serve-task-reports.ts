@@ -1,7 +1,7 @@
-import { errorHeaders, subjectOfRequest, taskReportRequest } from '@conveyor/contracts';
-import { AppError, ValidationError, toPublicError } from '@conveyor/errors';
-import type { Logger } from '@conveyor/service-runtime';
-import { headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from 'nats';
+import { subjectOfRequest, taskReportRequest } from '@conveyor/contracts';
+import { AppError, ValidationError } from '@conveyor/errors';
+import { respondWithError, type Logger } from '@conveyor/service-runtime';
+import type { NatsConnection, Subscription } from 'nats';
 import type { z } from 'zod';
 import type { TaskReport } from '../db/record-task-reports';
 import type { ReportBatcher } from '../domain/report-batcher';
@@ -44,14 +44,6 @@ export function serveTaskReports(deps: { nc: NatsConnection; prefix: string; log
     const parsed = single.request.safeParse(body);
     if (!parsed.success) throw validationError(parsed.error.issues, 'report');
     return single.response.parse(await deps.reports.submit(reportOf(parsed.data)));
-  }
-
-  function respondWithError(msg: Msg, error: unknown): void {
-    const pub = toPublicError(error);
-    const h = natsHeaders();
-    h.set(errorHeaders.code, pub.code);
-    h.set(errorHeaders.message, pub.message);
-    msg.respond(encoder.encode(JSON.stringify({ details: pub.details })), { headers: h });
   }
 
   return deps.nc.subscribe(subjectOfRequest(deps.prefix, 'scheduler', taskReportRequest), {
