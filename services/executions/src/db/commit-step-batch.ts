@@ -1,4 +1,5 @@
 import { executionColumns, type ExecutionRow } from './execution-rows';
+import { insertLogsAndOutboxCtes } from './batch-ctes';
 import type { NewLog } from './log-rows';
 import { packOutboxRows, type OutboxRow } from './outbox-rows';
 import type { Queryable } from '@conveyor/service-runtime';
@@ -101,16 +102,7 @@ export async function commitStepBatch(client: Queryable, batch: StepCompletion[]
          case when st.run then now() + make_interval(secs => st.ls) end
        from st cross join lateral jsonb_to_recordset(st.succ) as y(id uuid, node_id text, node_type text)
        where not st.f
-     ), l as (
-       insert into logs (id, execution_id, step_id, node_id, level, message, data, time)
-       select z.id, z.execution_id, z.step_id, z.node_id, z.level, z.message, z.data, z.time
-       from st cross join lateral jsonb_to_recordset(st.logs) as z(id uuid, execution_id uuid, step_id uuid, node_id text, level text, message text, data jsonb, time timestamptz)
-     ), o as (
-       insert into outbox (subject, payload)
-       select w.subject, w.payload
-       from st cross join lateral jsonb_to_recordset(st.ob) as w(subject text, payload jsonb)
-       order by st.k
-     )
+     ), ${insertLogsAndOutboxCtes('st')}
      select st.k, case when st.f then 'completed' else st.es end as es, st.run, ex.*
      from st left join ex on ex."batchKey" = st.k and ex."batchFinal"`,
     values: [JSON.stringify(items), batch.map((c) => c.executionId)],

@@ -1,4 +1,5 @@
 import { executionColumns, type ExecutionRow, type NewExecution } from './execution-rows';
+import { insertLogsAndOutboxCtes } from './batch-ctes';
 import type { NewLog } from './log-rows';
 import { packOutboxRows, type OutboxRow } from './outbox-rows';
 import type { NewStep } from './step-rows';
@@ -60,15 +61,7 @@ export async function insertStartedExecutions(client: Queryable, batch: StartedE
          claim, case when claim is not null then now() end,
          case when claim is not null then now() + make_interval(secs => lease) end
        from w
-     ), l as (
-       insert into logs (id, execution_id, step_id, node_id, level, message, data, time)
-       select z.id, z.execution_id, z.step_id, z.node_id, z.level, z.message, z.data, z.time
-       from w cross join lateral jsonb_to_recordset(w.logs) as z(id uuid, execution_id uuid, step_id uuid, node_id text, level text, message text, data jsonb, time timestamptz)
-     ), o as (
-       insert into outbox (subject, payload)
-       select b.subject, b.payload from w cross join lateral jsonb_to_recordset(w.ob) as b(subject text, payload jsonb)
-       order by w.k
-     )
+     ), ${insertLogsAndOutboxCtes('w')}
      select * from e`,
     values: [JSON.stringify(items), [...graphs.keys()], [...graphs.values()]],
   });

@@ -64,6 +64,20 @@ function stepLogs(effects: Effects, step: ClaimedStep, executorLogs: ExecutorLog
   emitStep(effects, step.tenantId, { ...step, status: 'completed', error: null });
 }
 
+/** What every fast-path commit of a completed step carries. */
+function commitOf(step: ClaimedStep, claim: string, outcome: { output: unknown; ports: string[] | null }, effects: Effects) {
+  return {
+    executionId: step.executionId,
+    stepId: step.id,
+    nodeId: step.nodeId,
+    claim,
+    output: outcome.output,
+    ports: outcome.ports,
+    logs: effects.logs,
+    outbox: effects.outbox,
+  };
+}
+
 /**
  * Commits a completed step through the fast path. With `mayContinue` and a single successor
  * whose node is quick (timeout at most `maxInProcessTimeoutMs`), the successor is claimed in the
@@ -86,19 +100,7 @@ export async function completeStepQuickly(
   const continueWith = mayContinue && timeoutMs !== undefined && timeoutMs <= maxInProcessTimeoutMs
     ? { claim: randomUUID(), leaseSeconds: timeoutMs / 1000 + leaseGraceSeconds }
     : null;
-  const committed = await deps.stepCommits.submit({
-    executionId: step.executionId,
-    stepId: step.id,
-    nodeId: step.nodeId,
-    claim,
-    output: outcome.output,
-    ports: outcome.ports,
-    final: null,
-    successors,
-    logs: effects.logs,
-    outbox: effects.outbox,
-    continueWith,
-  });
+  const committed = await deps.stepCommits.submit({ ...commitOf(step, claim, outcome, effects), final: null, successors, continueWith });
   if (!committed) return null;
   deps.signals.outboxWritten();
   if (committed.continued) {
@@ -173,19 +175,7 @@ export async function finishExecutionQuickly(
     updatedAt: finishedAt,
   };
   emitExecution(effects, execution);
-  const committed = await deps.stepCommits.submit({
-    executionId: step.executionId,
-    stepId: step.id,
-    nodeId: step.nodeId,
-    claim,
-    output: outcome.output,
-    ports: outcome.ports,
-    final: { finishedAt },
-    successors: [],
-    logs: effects.logs,
-    outbox: effects.outbox,
-    continueWith: null,
-  });
+  const committed = await deps.stepCommits.submit({ ...commitOf(step, claim, outcome, effects), final: { finishedAt }, successors: [], continueWith: null });
   if (!committed?.execution) return false;
   deps.signals.outboxWritten();
   deps.signals.finished([committed.execution]);

@@ -14,19 +14,34 @@ type Queryable = Pick<pg.PoolClient, 'query'>;
  * of the same attempt is dropped by JetStream) and their events unwritten.
  * Timers get their one event (`completed`) from `completeDispatchedTimers` instead.
  */
-export async function claimDueTasks(client: Queryable, prefix: string, now: Date, limit: number, reportTimeoutMs: number): Promise<DispatchTask[]> {
+export function claimDueTasks(client: Queryable, prefix: string, now: Date, limit: number, reportTimeoutMs: number): Promise<DispatchTask[]> {
+  return claimForDispatch(client, prefix, `status = 'pending' and due_at <= $1`, `status = 'processing', attempts = t.attempts + 1`, [now, limit, reportTimeoutMs]);
+}
+
+/**
+ * The claim statement: locks up to `$2` rows matching `where` (oldest due first, skipping rows
+ * other replicas hold), applies `set` (may be empty), marks them dispatched with a report deadline `$3` ms from
+ * now, and writes their events (not for timers, see `completeDispatchedTimers`).
+ */
+export async function claimForDispatch(
+  client: Queryable,
+  prefix: string,
+  where: string,
+  set: string,
+  [now, limit, reportTimeoutMs]: [Date, number, number],
+): Promise<DispatchTask[]> {
   const { rows } = await client.query<DispatchTaskRow>(
-    `with due as (
+    `with picked as (
        select id from scheduler.tasks
-       where status = 'pending' and due_at <= $1
+       where ${where}
        order by due_at
        limit $2
        for update skip locked
      ), u as (
        update scheduler.tasks t
-       set status = 'processing', attempts = t.attempts + 1, dispatched = true, updated_at = clock_timestamp(),
+       set ${set ? `${set}, ` : ''}dispatched = true, updated_at = clock_timestamp(),
            due_at = clock_timestamp() + $3::float8 * interval '1 millisecond'
-       from due where t.id = due.id
+       from picked where t.id = picked.id
        returning ${taskEventColumns('t')}, t.source, t.payload, t.due_at
      ), e as (${taskEventsInsertSql('u', '$4', 'not u.complete_on_dispatch')})
      select ${dispatchColumnsOf('u')} from u`,

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { DispatchTask } from '../domain/task';
+import { claimForDispatch } from './claim-due-tasks';
 import { dispatchColumnsOf, dispatchTaskFromRow, type DispatchTaskRow } from './dispatch-task-row';
 import { taskEventColumns, taskEventParams, taskEventsInsertSql } from './task-events-sql';
 
@@ -76,19 +77,6 @@ export async function releaseReservations(client: Queryable, tasks: DispatchTask
  * Reservations past their grace deadline and never marked dispatched (their replica died):
  * claimed for a re-publish of the same attempt, inside the caller's publish transaction.
  */
-export async function claimStaleReservations(client: Queryable, prefix: string, now: Date, limit: number, reportTimeoutMs: number): Promise<DispatchTask[]> {
-  const { rows } = await client.query<DispatchTaskRow>(
-    `with stale as (
-       select id from scheduler.tasks where status = 'processing' and not dispatched and due_at <= $1
-       order by due_at limit $2 for update skip locked
-     ), u as (
-       update scheduler.tasks t set dispatched = true, updated_at = clock_timestamp(),
-         due_at = clock_timestamp() + $3::float8 * interval '1 millisecond'
-       from stale where t.id = stale.id
-       returning ${taskEventColumns('t')}, t.source, t.payload, t.due_at
-     ), e as (${taskEventsInsertSql('u', '$4', 'not u.complete_on_dispatch')})
-     select ${dispatchColumnsOf('u')} from u`,
-    [now, limit, reportTimeoutMs, ...taskEventParams(prefix)],
-  );
-  return rows.map(dispatchTaskFromRow);
+export function claimStaleReservations(client: Queryable, prefix: string, now: Date, limit: number, reportTimeoutMs: number): Promise<DispatchTask[]> {
+  return claimForDispatch(client, prefix, `status = 'processing' and not dispatched and due_at <= $1`, '', [now, limit, reportTimeoutMs]);
 }
