@@ -12,6 +12,7 @@ import {
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { NatsConnection } from 'nats';
 import type { GatewayEnv } from './env';
+import { registerGraphQLPost } from './graphql-post';
 import { createGraphQLServer } from './graphql-server';
 import { createApiSchemaPlugin } from './live/api-schema-plugin';
 import { mountLiveStatus, type LiveStatus } from './live/mount-live-status';
@@ -55,14 +56,15 @@ export async function buildGatewayApp(options: { env: GatewayEnv; logger: Logger
   const requestLimit = env.RATE_LIMIT_PER_MINUTE ?? (env.NODE_ENV === 'production' ? 100 : 0);
   if (options.nats && requestLimit > 0) createPerUserRateLimit(app, { nc: options.nats, prefix: env.NATS_PREFIX, limit: requestLimit });
 
-  const { apollo, runOperation } = createGraphQLServer(env, logger);
+  const { apollo, direct } = createGraphQLServer(env, logger);
   apollo.addPlugin(fastifyApolloDrainPlugin(app));
   const apiSchema = createApiSchemaPlugin();
   apollo.addPlugin(apiSchema.plugin);
   await apollo.start();
-  await app.register(fastifyApollo(apollo), { path: '/graphql', context: async (request: FastifyRequest) => contextOf(request) });
+  await app.register(fastifyApollo(apollo), { path: '/graphql', method: ['GET', 'OPTIONS'], context: async (request: FastifyRequest) => contextOf(request) });
+  registerGraphQLPost(app, { apollo, direct, path: '/graphql', context: contextOf });
 
-  registerRestRoutes(app, options.routes, runOperation);
+  registerRestRoutes(app, options.routes, direct.runOperation);
   const live = options.nats ? await mountLiveStatus(app, { nc: options.nats, env, logger, apollo, schema: apiSchema.schema }) : undefined;
   if (live) app.addHook('preClose', async () => live.close());
 

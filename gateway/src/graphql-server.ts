@@ -7,7 +7,7 @@ import { createFormatError, type Logger, type RequestContext } from '@conveyor/s
 import type { GraphQLFormattedError } from 'graphql';
 import type { GatewayEnv } from './env';
 import { supergraphPath } from './compose';
-import { createDirectExecutor, type OperationExecutor } from './rest/direct-executor';
+import { createDirectExecutor, type DirectExecutor } from './rest/direct-executor';
 import { createSubgraphAgent, SubgraphDataSource } from './subgraph-data-source';
 import { subgraphUrls } from './subgraphs';
 
@@ -37,10 +37,11 @@ function classifyGatewayError(formatted: GraphQLFormattedError): GraphQLFormatte
 }
 
 /**
- * Apollo Server running `@apollo/gateway` over the committed supergraph, hardened; and the REST
- * adapter's executor, which runs fixed operations on the same gateway with the same rules.
+ * Apollo Server running `@apollo/gateway` over the committed supergraph, hardened; and the direct
+ * executor, which runs known documents (the REST adapter's, `/graphql`'s) on the same gateway
+ * with the same rules.
  */
-export function createGraphQLServer(env: GatewayEnv, logger: Logger): { apollo: ApolloServer<RequestContext>; runOperation: OperationExecutor } {
+export function createGraphQLServer(env: GatewayEnv, logger: Logger): { apollo: ApolloServer<RequestContext>; direct: DirectExecutor } {
   const urls = subgraphUrls(env);
   const agent = createSubgraphAgent();
   const gateway = new ApolloGateway({
@@ -75,7 +76,7 @@ export function createGraphQLServer(env: GatewayEnv, logger: Logger): { apollo: 
     includeStacktraceInErrorResponses: false,
     formatError,
   });
-  const runOperation = createDirectExecutor({
+  const direct = createDirectExecutor({
     apollo,
     gateway,
     logger,
@@ -85,5 +86,5 @@ export function createGraphQLServer(env: GatewayEnv, logger: Logger): { apollo: 
     maxTokens: env.GRAPHQL_MAX_TOKENS,
     introspection,
   });
-  return { apollo, runOperation };
+  return { apollo, direct };
 }

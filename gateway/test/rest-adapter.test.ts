@@ -1,11 +1,14 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createLogger } from '@conveyor/service-runtime';
-import type { FastifyInstance } from 'fastify';
+import { HeaderMap } from '@apollo/server';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildGatewayApp } from '../src/app';
 import { loadGatewayEnv, type GatewayEnv } from '../src/env';
+import { registerGraphQLPost } from '../src/graphql-post';
 import { createGraphQLServer } from '../src/graphql-server';
+import type { DirectExecutor } from '../src/rest/direct-executor';
 import { executeOperation } from '../src/rest/execute-operation';
 import { defineRoute } from '../src/rest/route-table';
 import { routes } from '../src/rest/routes/index';
@@ -210,7 +213,8 @@ describe('REST operations on the gateway executor', () => {
     );
 
   it('answers every operation exactly as Apollo Server does (data, coercion and validation errors, unreachable subgraph)', async () => {
-    const { apollo, runOperation } = createGraphQLServer(env, createLogger('gateway', 'silent'));
+    const { apollo, direct: directExecutor } = createGraphQLServer(env, createLogger('gateway', 'silent'));
+    const runOperation = directExecutor.runOperation;
     await apollo.start();
     try {
       const context = { requestId: 'r-1', logger: createLogger('gateway', 'silent'), authorization: 'Bearer t' };
@@ -240,6 +244,68 @@ describe('REST operations on the gateway executor', () => {
       expect(results[0]).toEqual({ data: { catalogStatus: { service: 'catalog', version: '0' } } });
       expect(results[2]).toEqual({ data: {} });
     } finally {
+      await apollo.stop();
+    }
+  });
+});
+
+describe('POST /graphql on the direct executor', () => {
+  it('answers exactly as Apollo Server does (body, status, content type), and leaves what it cannot prepare to Apollo', async () => {
+    const logger = createLogger('gateway', 'silent');
+    const { apollo, direct } = createGraphQLServer(env, logger);
+    await apollo.start();
+    const app = Fastify();
+    let served = 0;
+    const counting: DirectExecutor = {
+      ...direct,
+      tryExecute: async (request, context) => {
+        const result = await direct.tryExecute(request, context);
+        if (result) served += 1;
+        return result;
+      },
+    };
+    const context = () => ({ requestId: 'r-1', logger, authorization: 'Bearer t' });
+    registerGraphQLPost(app, { apollo, direct: counting, path: '/graphql', context });
+    try {
+      const graphqlResponseJson = 'application/graphql-response+json, application/json;q=0.9';
+      const cases: Array<{ body: Record<string, unknown>; accept?: string; direct: boolean }> = [
+        { body: { query: '{ catalogStatus { service } }' }, direct: true },
+        { body: { query: '{ catalogStatus { service } }' }, accept: graphqlResponseJson, direct: true },
+        { body: { query: '{ catalogStatus { service } }', operationName: null, variables: null }, accept: '*/*', direct: true },
+        { body: { query: 'query A { authStatus { service } } query B { catalogStatus { service } }', operationName: 'B' }, direct: true },
+        { body: { query: 'query S($i: Boolean!) { catalogStatus @include(if: $i) { service } }', variables: { i: false } }, direct: true },
+        { body: { query: 'query N($c: NodeCategory) { nodeTypes(category: $c) { __typename } }', variables: { c: 'nope' } }, direct: true },
+        { body: { query: 'query S($i: Boolean!) { catalogStatus @include(if: $i) { service } }' }, direct: true },
+        { body: { query: '{ authStatus { service } }' }, direct: true },
+        { body: { query: '{ catalogStatus { nope } }' }, direct: false },
+        { body: { query: '{ catalogStatus { service ' }, direct: false },
+        { body: { query: 'query A { authStatus { service } } query B { catalogStatus { service } }' }, direct: false },
+        { body: { query: 'query A { catalogStatus { service } }', operationName: 'Nope' }, direct: false },
+        { body: { query: 'subscription { taskUpdated(id: "1") { id } }' }, direct: false },
+        { body: { query: '{ catalogStatus { service } }' }, accept: 'text/html', direct: false },
+        { body: { query: '{ catalogStatus { service } }', variables: '{}' }, direct: false },
+        { body: { query: '{ catalogStatus { service } }', extensions: { persistedQuery: { version: 1, sha256Hash: 'x' } } }, direct: false },
+      ];
+      for (const { body, accept, direct: expectDirect } of cases) {
+        const headers: Record<string, string> = { 'content-type': 'application/json', ...(accept ? { accept } : {}) };
+        const before = served;
+        const answer = await app.inject({ method: 'POST', url: '/graphql', headers, payload: JSON.stringify(body) });
+        expect(served - before, JSON.stringify(body)).toBe(expectDirect ? 1 : 0);
+        const reference = await apollo.executeHTTPGraphQLRequest({
+          httpGraphQLRequest: { method: 'POST', headers: new HeaderMap(Object.entries(headers)), search: '', body },
+          context: async () => context(),
+        });
+        expect(reference.body.kind).toBe('complete');
+        expect({ status: answer.statusCode, type: answer.headers['content-type'], cache: answer.headers['cache-control'], body: answer.body }, JSON.stringify(body)).toEqual({
+          status: reference.status ?? 200,
+          type: reference.headers.get('content-type'),
+          cache: reference.headers.get('cache-control'),
+          body: reference.body.kind === 'complete' ? reference.body.string : '',
+        });
+      }
+      expect(served).toBe(cases.filter((c) => c.direct).length);
+    } finally {
+      await app.close();
       await apollo.stop();
     }
   });

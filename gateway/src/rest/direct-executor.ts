@@ -37,17 +37,43 @@ interface PreparedOperation {
 
 export type OperationExecutor = (operation: string, variables: Record<string, unknown>, context: RequestContext) => Promise<Record<string, unknown>>;
 
+/** A GraphQL request as it arrives (`query`, `operationName`, `variables`). */
+export interface DirectRequest {
+  query: string;
+  operationName?: string | null;
+  variables?: Record<string, unknown> | null;
+}
+
+/** A finished single result, with the HTTP status Apollo Server would give it (undefined: 200). */
+export interface DirectResult {
+  status: number | undefined;
+  errors?: GraphQLFormattedError[];
+  data?: Record<string, unknown> | null;
+}
+
+export interface DirectExecutor {
+  /** Runs a request whose document prepares cleanly; null when it does not (Apollo Server answers it). */
+  tryExecute(request: DirectRequest, context: RequestContext): Promise<DirectResult | null>;
+  /** The REST adapter's runner: the operation's data, or the registry error its first GraphQL error names. */
+  runOperation: OperationExecutor;
+}
+
+/** Prepared documents kept at most; the oldest goes first (clients' own documents are unbounded). */
+const maxPreparedDocuments = 1_000;
+
 /**
- * Runs the REST adapter's fixed operations straight on the gateway's executor. Each document is
+ * Runs GraphQL requests straight on the gateway's executor: the REST adapter's fixed operations,
+ * and `/graphql` POSTs whose document has been seen before. Each document is
  * parsed and validated once (the same parse limits and validation rules as Apollo Server's), then
  * every request skips Apollo Server's per-request pipeline (plugin fan-out, document-store
  * lookup, hashing, response shaping) and goes to the query planner and the subgraphs as before.
  * Errors pass through the same steps Apollo applies (variable coercion errors become
  * BAD_USER_INPUT, armor's `didEncounterErrors`, the default INTERNAL_SERVER_ERROR code, then
- * `formatError`), so the REST answers, codes and logs are unchanged. A document that does not
- * prepare cleanly (or a subscription) runs through Apollo Server as before.
+ * `formatError`, the HTTP status from the errors), so answers, codes and logs are unchanged. A
+ * document that does not prepare cleanly (a syntax or validation error, an unknown or ambiguous
+ * operation name, a subscription) runs through Apollo Server, which reports it.
  */
-export function createDirectExecutor(options: DirectExecutorOptions): OperationExecutor {
+export function createDirectExecutor(options: DirectExecutorOptions): DirectExecutor {
   const { apollo, gateway, logger } = options;
   let schema: GraphQLSchema | undefined;
   const prepared = new Map<string, PreparedOperation | null>();
@@ -57,12 +83,12 @@ export function createDirectExecutor(options: DirectExecutorOptions): OperationE
   });
   const rules = [...graphqlJs.specifiedRules, ...options.validationRules, ...(options.introspection ? [] : [graphqlJs.NoSchemaIntrospectionCustomRule])];
 
-  const prepare = (source: string): PreparedOperation | null => {
+  const prepare = (source: string, operationName: string | undefined): PreparedOperation | null => {
     if (!schema) return null;
     try {
       const document = graphqlJs.parse(source, { maxTokens: options.maxTokens });
       if (graphqlJs.validate(schema, document, rules).length > 0) return null;
-      const operation = graphqlJs.getOperationAST(document);
+      const operation = graphqlJs.getOperationAST(document, operationName);
       if (!operation || operation.operation === 'subscription') return null;
       return { source, document, operation, operationName: operation.name?.value ?? null, queryHash: createHash('sha256').update(source).digest('hex') };
     } catch {
@@ -70,32 +96,48 @@ export function createDirectExecutor(options: DirectExecutorOptions): OperationE
     }
   };
 
-  const formatErrors = async (errors: readonly unknown[], requestContext: object): Promise<GraphQLFormattedError[]> => {
+  const formatErrors = async (errors: readonly unknown[], requestContext: object): Promise<{ formatted: GraphQLFormattedError[]; status: number | undefined }> => {
     const graphqlErrors = errors.map((error) => toUserInputError(ensureGraphQLError(error)));
     for (const plugin of options.errorPlugins) {
       const listener = await plugin.requestDidStart?.(requestContext as never);
       await listener?.didEncounterErrors?.({ ...requestContext, errors: graphqlErrors } as never);
     }
-    return graphqlErrors.map((error) => {
+    let status: number | undefined;
+    const formatted = graphqlErrors.map((error) => {
       try {
         const extensions: Record<string, unknown> = { ...error.extensions, code: error.extensions.code ?? 'INTERNAL_SERVER_ERROR' };
+        const http = extensions.http as { status?: unknown } | undefined;
+        if (typeof http?.status === 'number') status = http.status;
         delete extensions.http;
         return options.formatError({ ...error.toJSON(), extensions }, error);
       } catch {
         return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
       }
     });
+    return { formatted, status };
   };
 
-  return async (source, variables, context) => {
-    let entry = prepared.get(source);
+  const preparedFor = (source: string, operationName: string | undefined): PreparedOperation | null => {
+    // Operation names are GraphQL names (no NUL), so the two key shapes never meet.
+    const key = operationName === undefined ? `?${source}` : `!${operationName}\u0000${source}`;
+    let entry = prepared.get(key);
     if (entry === undefined) {
-      entry = prepare(source);
-      if (schema) prepared.set(source, entry);
+      entry = prepare(source, operationName);
+      if (schema) {
+        if (prepared.size >= maxPreparedDocuments) prepared.delete(prepared.keys().next().value as string);
+        prepared.set(key, entry);
+      }
     }
-    if (!entry) return executeOperation(apollo, source, variables, context);
+    return entry;
+  };
+
+  const tryExecute = async (request: DirectRequest, context: RequestContext): Promise<DirectResult | null> => {
+    const source = request.query;
+    const entry = preparedFor(source, request.operationName ?? undefined);
+    if (!entry) return null;
+    const variables = request.variables ?? undefined;
     const requestContext = {
-      request: { query: source, variables },
+      request: { query: source, operationName: request.operationName ?? undefined, variables },
       response: { http: { headers: new Map<string, string>(), status: undefined } },
       logger,
       schema,
@@ -115,9 +157,19 @@ export function createDirectExecutor(options: DirectExecutorOptions): OperationE
     } catch (error) {
       result = { errors: [error] };
     }
-    const errors = result.errors?.length ? await formatErrors(result.errors, requestContext) : undefined;
-    return resultData(result.data ?? undefined, errors);
+    if (!result.errors?.length) return { status: undefined, data: result.data };
+    const { formatted, status } = await formatErrors(result.errors, requestContext);
+    // Apollo Server 5 answers 400 when nothing executed (variable coercion errors), else 200.
+    return { status: status ?? (result.data === undefined ? 400 : undefined), errors: formatted, data: result.data };
   };
+
+  const runOperation: OperationExecutor = async (source, variables, context) => {
+    const result = await tryExecute({ query: source, variables }, context);
+    if (!result) return executeOperation(apollo, source, variables, context);
+    return resultData(result.data ?? undefined, result.errors);
+  };
+
+  return { tryExecute, runOperation };
 }
 
 function ensureGraphQLError(error: unknown): GraphQLError {
