@@ -11,17 +11,20 @@ export interface OutboxRelay {
 }
 
 /**
- * One outbox row: one event (`payload` is its envelope), or several events committed together
- * (`payload.batch`, each with its subject and envelope), which the relay publishes as separate
- * messages in order. A batch row costs one insert and one delete instead of one per event; the
- * messages on the wire are the same. (bench/engine: 13 events per execution became 4 rows.)
+ * One message to publish, as PostgreSQL hands it over. An outbox row holds one event (`payload`
+ * is its envelope) or several events committed together (`payload.batch`, each with its subject
+ * and envelope), which are published as separate messages in order. A batch row costs one insert
+ * and one delete instead of one per event; the messages on the wire are the same. (bench/engine:
+ * 13 events per execution became 4 rows.) PostgreSQL splits the batches and renders each
+ * envelope as JSON text, so the relay neither parses nor re-serialises an event: it was a third
+ * of what the executions process allocated under bench/engine.
  */
-interface OutboxRow {
+interface OutboxMessage {
   id: string;
   subject: string;
-  payload: { id: string; batch?: Array<{ subject: string; payload: { id: string } }> };
+  data: string;
+  msg_id: string;
 }
-
 const encoder = new TextEncoder();
 
 /**
@@ -58,25 +61,25 @@ export function startOutboxRelay(options: {
     const client = await options.pool.connect();
     try {
       const results = (await client.query(
-        `begin; select id, subject, payload from ${table} order by id limit ${Math.trunc(batchSize)} for update skip locked`,
-      )) as unknown as Array<pg.QueryResult<OutboxRow>>;
-      const rows = results[1]!.rows;
-      if (rows.length === 0) {
+        `begin; select o.id, coalesce(e.event->>'subject', o.subject) as subject,
+                coalesce(e.event->'payload', o.payload)::text as data,
+                coalesce(e.event->'payload'->>'id', o.payload->>'id') as msg_id
+         from (select id, subject, payload from ${table} order by id limit ${Math.trunc(batchSize)} for update skip locked) o
+         left join lateral jsonb_array_elements(case when jsonb_typeof(o.payload->'batch') = 'array' then o.payload->'batch' end)
+           with ordinality as e(event, n) on true
+         order by o.id, e.n`,
+      )) as unknown as Array<pg.QueryResult<OutboxMessage>>;
+      const messages = results[1]!.rows;
+      if (messages.length === 0) {
         await client.query('commit');
         return 0;
       }
       // One connection keeps publish order; acks are awaited together: one round trip per batch.
-      await publisher.publishAll(
-        rows.flatMap((row) =>
-          Array.isArray(row.payload.batch)
-            ? row.payload.batch.map((event) => ({ subject: event.subject, data: encoder.encode(JSON.stringify(event.payload)), msgId: event.payload.id }))
-            : [{ subject: row.subject, data: encoder.encode(JSON.stringify(row.payload)), msgId: row.payload.id }],
-        ),
-      );
-      const ids = rows.map((row) => String(row.id));
+      await publisher.publishAll(messages.map((m) => ({ subject: m.subject, data: encoder.encode(m.data), msgId: m.msg_id })));
+      const ids = [...new Set(messages.map((m) => String(m.id)))];
       if (!ids.every((id) => /^\d+$/.test(id))) throw new Error('outbox ids must be integers');
       await client.query(`delete from ${table} where id in (${ids.join(',')}); commit`);
-      return rows.length;
+      return ids.length;
     } catch (error) {
       await client.query('rollback').catch(() => undefined);
       throw error;
