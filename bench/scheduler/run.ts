@@ -7,6 +7,11 @@
  * bench/scheduler/results/latest.json.
  *
  *   npx tsx bench/scheduler/run.ts      (DRAIN_TASKS=10000 LATENESS_TASKS=1000 SPREAD_S=30)
+ *
+ * (a) also prints the CPU time per task of each process during the drain (/proc; CPU_ALL=1 adds
+ * every other process on the machine, to see a neighbour's load). DRAIN_ROUNDS=n runs (a) n times
+ * in the same processes: the first round is the figure of record (a scheduler and handler fresh
+ * from start, their code not yet optimized by V8), the later ones show the same drain warm.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +27,7 @@ import {
   type RunningProcess,
 } from '@conveyor/testing';
 import pg from 'pg';
+import { cpuPerTask, cpuSample } from './cpu-sample';
 import { startNoopHandler } from './noop-handler';
 
 const drainTasks = Number(process.env.DRAIN_TASKS ?? 10_000);
@@ -81,18 +87,28 @@ const { admin } = await createTestTenant(auth.url, 'bench');
 let scheduler: RunningProcess & { url: string } = await startServiceProcess('scheduler', env);
 
 // (a) drain
-if (!only || only.includes('drain')) {
-  const handler = await startNoopHandler(nc, prefix, 'bench_drain');
+for (let round = 0; round < Number(process.env.DRAIN_ROUNDS ?? 1) && (!only || only.includes('drain')); round++) {
+  const handler = await startNoopHandler(nc, prefix, `bench_drain${round || ''}`);
   const at = new Date(Date.now() + 3_000);
-  await insertDueTasks('bench_drain', drainTasks, at);
+  await insertDueTasks(`bench_drain${round || ''}`, drainTasks, at);
   const wait = at.getTime() - Date.now();
   if (wait > 0) await sleep(wait);
-  const done = await waitCompleted('bench_drain', drainTasks);
+  const cpuBefore = cpuSample();
+  const done = await waitCompleted(`bench_drain${round || ''}`, drainTasks);
+  const cpu = cpuPerTask(cpuBefore, cpuSample(), drainTasks);
   const seconds = (done - at.getTime()) / 1000;
   await handler.stop();
-  const drain = { tasks: drainTasks, seconds, tasks_per_s: Math.round(drainTasks / seconds), deliveries: [...handler.deliveries.values()].reduce((a, b) => a + b, 0) };
-  results.drain = drain;
-  console.log(`(a) drain: ${drainTasks} tasks completed in ${seconds.toFixed(2)} s = ${drain.tasks_per_s} tasks/s end to end (last delivery after ${((handler.lastDeliveredAt - at.getTime()) / 1000).toFixed(2)} s)`);
+  const drain = {
+    tasks: drainTasks,
+    seconds,
+    tasks_per_s: Math.round(drainTasks / seconds),
+    deliveries: [...handler.deliveries.values()].reduce((a, b) => a + b, 0),
+    cpu_us_per_task: cpu,
+  };
+  if (round === 0) results.drain = drain;
+  else results.drain_warm = [...((results.drain_warm as unknown[]) ?? []), drain];
+  console.log(`(a) drain${round ? ` round ${round + 1} (warm)` : ''}: ${drainTasks} tasks completed in ${seconds.toFixed(2)} s = ${drain.tasks_per_s} tasks/s end to end (last delivery after ${((handler.lastDeliveredAt - at.getTime()) / 1000).toFixed(2)} s)`);
+  console.log(`    CPU µs per task during the drain: ${Object.entries(cpu).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 }
 
 // (b) lateness

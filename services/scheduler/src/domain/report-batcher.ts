@@ -17,10 +17,37 @@ export interface ReportBatcher {
   stop(): Promise<void>;
 }
 
+/** The reports of one request (one report, or a batch): answered together once all are applied. */
+interface Request {
+  outcomes: ReportOutcome[];
+  remaining: number;
+  failed: boolean;
+  resolve: (outcomes: ReportOutcome[]) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * One report waiting for the group commit. A batch request's reports share their `Request`
+ * instead of each holding a promise: 1,000 promises and closures per batch were a visible share
+ * of the report path's CPU in a drain.
+ */
 interface Waiting {
   report: TaskReport;
-  resolve: (outcome: ReportOutcome) => void;
-  reject: (error: unknown) => void;
+  request: Request;
+  index: number;
+}
+
+function settle(waiting: Waiting, outcome: ReportOutcome): void {
+  const { request } = waiting;
+  request.outcomes[waiting.index] = outcome;
+  request.remaining -= 1;
+  if (request.remaining === 0 && !request.failed) request.resolve(request.outcomes);
+}
+
+function fail(waiting: Waiting, error: unknown): void {
+  if (waiting.request.failed) return;
+  waiting.request.failed = true;
+  waiting.request.reject(error);
 }
 
 /**
@@ -67,7 +94,7 @@ export function createReportBatcher(deps: {
         for (const waiting of unique) {
           const task = byId.get(waiting.report.taskId);
           if (task?.status === 'pending') deps.onRetryScheduled(task.dueAtMs);
-          waiting.resolve(task ? { accepted: true, status: task.status } : { accepted: false, status: refused.get(waiting.report.taskId) ?? null });
+          settle(waiting, task ? { accepted: true, status: task.status } : { accepted: false, status: refused.get(waiting.report.taskId) ?? null });
         }
         return;
       } catch (error) {
@@ -77,7 +104,7 @@ export function createReportBatcher(deps: {
           attempt += 1;
           continue;
         }
-        for (const waiting of unique) waiting.reject(error);
+        for (const waiting of unique) fail(waiting, error);
         return;
       }
     }
@@ -104,16 +131,19 @@ export function createReportBatcher(deps: {
     return run;
   }
 
-  function enqueue(report: TaskReport): Promise<ReportOutcome> {
-    return new Promise<ReportOutcome>((resolve, reject) => {
-      queue.push({ report, resolve, reject });
-      if (queue.length === 1) setImmediate(() => void flush());
+  function enqueue(reports: TaskReport[]): Promise<ReportOutcome[]> {
+    return new Promise<ReportOutcome[]>((resolve, reject) => {
+      if (reports.length === 0) return resolve([]);
+      const request: Request = { outcomes: new Array<ReportOutcome>(reports.length), remaining: reports.length, failed: false, resolve, reject };
+      const wasEmpty = queue.length === 0;
+      for (let index = 0; index < reports.length; index++) queue.push({ report: reports[index]!, request, index });
+      if (wasEmpty) setImmediate(() => void flush());
     });
   }
 
   return {
-    submit: enqueue,
-    submitMany: (reports) => Promise.all(reports.map(enqueue)),
+    submit: (report) => enqueue([report]).then((outcomes) => outcomes[0]!),
+    submitMany: enqueue,
     async stop() {
       while (queue.length > 0 || flushing.size > 0) await (flushing.size > 0 ? Promise.all(flushing) : flush());
     },

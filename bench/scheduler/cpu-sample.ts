@@ -1,0 +1,44 @@
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+
+/**
+ * CPU time (ms) used so far by each part of the machine, from /proc (Linux): each service process
+ * by its directory (`scheduler`, `auth`), PostgreSQL (all backends), NATS, and this process (the
+ * bench and its no-op handler). The 2 cores are shared, so CPU per task says where the cores went
+ * during a drain, not only how fast it was.
+ */
+export function cpuSample(): Record<string, number> {
+  const out: Record<string, number> = {};
+  const add = (key: string, ms: number) => void (out[key] = (out[key] ?? 0) + ms);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      let key: string | undefined;
+      if (cmd.startsWith('postgres:')) key = 'postgres';
+      else if (cmd.includes('nats-server')) key = 'nats';
+      else if (cmd.includes('src/main.ts')) key = readlinkSync(`/proc/${entry}/cwd`).split('/').at(-1);
+      if (!key && process.env.CPU_ALL) key = `other:${readFileSync(`/proc/${entry}/comm`, 'utf8').trim()}`;
+      if (!key) continue;
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      add(key, (Number(fields[11]) + Number(fields[12])) * 10);
+    } catch {
+      // the process ended in between
+    }
+  }
+  const own = process.cpuUsage();
+  add('bench+handler', (own.user + own.system) / 1000);
+  return out;
+}
+
+/** CPU µs per task of each part between two samples (parts under 1 µs left out). */
+export function cpuPerTask(before: Record<string, number>, after: Record<string, number>, tasks: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  let total = 0;
+  for (const [key, ms] of Object.entries(after)) {
+    const per = ((ms - (before[key] ?? 0)) * 1000) / Math.max(1, tasks);
+    total += per;
+    if (per >= 1) out[key] = Math.round(per);
+  }
+  out.total = Math.round(total);
+  return out;
+}
