@@ -26,9 +26,18 @@ function envFor(name: ProcessName, cfg: PlatformConfig): NodeJS.ProcessEnv {
   return { ...base, ...urls, NATS_URL: cfg.natsUrl, NATS_PREFIX: cfg.natsPrefix };
 }
 
+/**
+ * V8's young generation per process (MiB per semi-space; the image's entrypoint uses the same
+ * default). With V8's default the executions process scavenged every ~50 ms under bench/engine,
+ * so the state of executions in flight (~80 ms each) survived two scavenges and was promoted:
+ * the old space grew ~25 MB/s and a full collection stalled the process every ~3 s. At 32 MiB
+ * in-flight state dies young and full collections become rare.
+ */
+const semiSpaceMb = /^\d+$/.test(process.env.NODE_SEMI_SPACE_MB ?? '') ? process.env.NODE_SEMI_SPACE_MB : '32';
+
 function launch(name: ProcessName): ChildProcess {
   const cwd = name === 'gateway' ? join(repositoryRoot, 'gateway') : join(repositoryRoot, 'services', name);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd, env: envFor(name, config), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [`--max-semi-space-size=${semiSpaceMb}`, '--import', 'tsx', 'src/main.ts'], { cwd, env: envFor(name, config), stdio: ['ignore', 'pipe', 'pipe'] });
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream! }).on('line', (line) => process.stdout.write(`[${name}] ${line}\n`));
   }

@@ -7,7 +7,12 @@
  *     trigger-to-completed latency p50/p99 as the client sees it, at 1 and 50 concurrent clients.
  * (b) a 20-node linear schema started over REST many times at once: steps/s until all complete.
  *
- *   node --import tsx bench/engine/run.ts      (DURATION_S=10, LINEAR_EXECUTIONS=200 by default)
+ *   npm run bench:engine      (DURATION_S=10, LINEAR_EXECUTIONS=200 by default)
+ *
+ * The load generator runs with the services' young-generation size (`--max-semi-space-size=32`,
+ * see scripts/start.ts) so that its own full collections do not show up as platform latency.
+ * `BENCH_TIMELINE=<path>` writes every call of (a) as [start epoch ms, latency ms] to
+ * `<path>-c<clients>.json`: slow calls that cluster in time point at a stall, not at queueing.
  *
  * Prints a table and writes bench/engine/results/latest.json.
  */
@@ -99,6 +104,7 @@ interface Row {
 async function webhookLoad(url: string, secret: string, concurrency: number, seconds: number) {
   const agent = new Agent({ connections: concurrency, keepAliveTimeout: 30_000 });
   const latencies: number[] = [];
+  const timeline: Array<[number, number]> = [];
   let errors = 0;
   const deadline = performance.now() + seconds * 1000;
   let n = 0;
@@ -117,7 +123,10 @@ async function webhookLoad(url: string, secret: string, concurrency: number, sec
           });
           const answer = (await response.body.json()) as { status?: string };
           if (response.statusCode !== 200 || answer.status !== 'completed') errors++;
-          else latencies.push(performance.now() - started);
+          else {
+            latencies.push(performance.now() - started);
+            timeline.push([Math.round(performance.timeOrigin + started), Math.round((performance.now() - started) * 10) / 10]);
+          }
         } catch {
           errors++;
         }
@@ -125,6 +134,7 @@ async function webhookLoad(url: string, secret: string, concurrency: number, sec
     }),
   );
   await agent.close();
+  if (process.env.BENCH_TIMELINE) writeFileSync(`${process.env.BENCH_TIMELINE}-c${concurrency}.json`, JSON.stringify(timeline));
   latencies.sort((a, b) => a - b);
   const at = (q: number) => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN) * 100) / 100;
   return { completed_per_s: Math.round(latencies.length / seconds), p50_ms: at(0.5), p99_ms: at(0.99), errors, completed: latencies.length };
