@@ -174,6 +174,41 @@ describe('engine controls', () => {
     expect(children.items[0]).toMatchObject({ status: 'completed', parentExecutionId: id, trigger: 'subflow', output: 49 });
   });
 
+  it('pausing a parent pauses its running subflow child, which holds its successors; resume continues both', async () => {
+    const child = holdingSchema();
+    const parent = h.addSchema({
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        { id: 'sub', type: 'subflow', config: { schemaId: child } },
+        { id: 'wrap', type: 'transform', config: { expression: '{"child": $}' } },
+      ],
+      edges: [
+        { source: 'start', target: 'sub' },
+        { source: 'sub', target: 'wrap' },
+      ],
+    });
+    const { id } = await h.service.start(h.tenantId, { schemaId: parent, input: {} });
+    await until(() => held.length === 1);
+    const [childRun] = (await h.service.list(h.tenantId, { schemaId: child, limit: 10, offset: 0 })).items.filter((e) => e.parentExecutionId === id);
+    expect(childRun).toBeDefined();
+    expect((await h.service.pause(h.tenantId, id)).status).toBe('paused');
+    expect((await h.service.get(h.tenantId, childRun!.id)).status).toBe('paused');
+
+    // The child's running step finishes; its successor is held like the parent's would be.
+    held.shift()!.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    await until(async () => (await h.stepsOf(childRun!.id)).some((s) => s.nodeId === 'after'));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await h.stepsOf(childRun!.id)).find((s) => s.nodeId === 'after')!.status).toBe('pending');
+    expect((await h.service.get(h.tenantId, childRun!.id)).status).toBe('paused');
+    expect((await h.service.get(h.tenantId, id)).status).toBe('paused');
+
+    expect((await h.service.resume(h.tenantId, id, undefined)).status).toBe('running');
+    const done = await h.waitForStatus(id);
+    expect(done.status).toBe('completed');
+    expect(done.output).toEqual({ child: { ok: true } });
+    expect((await h.service.get(h.tenantId, childRun!.id)).status).toBe('completed');
+  });
+
   it('a schema that calls itself as a subflow fails at the nesting limit instead of recursing forever', async () => {
     const schemaId = h.addSchema({ nodes: [{ id: 'start', type: 'trigger.manual' }], edges: [] });
     // Point the subflow at its own schema: rewrite the stored definition through the harness.

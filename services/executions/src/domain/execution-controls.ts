@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError } from '@conveyor/errors';
-import { getExecution, lockExecution, updateExecution, type ExecutionRow } from '../db/execution-rows';
+import { getExecution, lockExecution, openChildIds, updateExecution, type ExecutionRow } from '../db/execution-rows';
 import { findWaitingStep, takeUndispatchedSteps } from '../db/step-rows';
 import { applyStepOutcome } from './apply-outcome';
 import type { EngineDeps } from './engine-deps';
@@ -17,30 +17,50 @@ const refuse = (execution: ExecutionRow, action: string) =>
 
 /**
  * Pause: no new step is dispatched. Running steps finish; their successors wait as pending
- * (the worker that claims a step of a paused execution parks it instead of running it).
+ * (the worker that claims a step of a paused execution parks it instead of running it). The
+ * execution's open subflow children (and theirs) are paused with it, in the same transaction.
  */
 export async function pauseExecution(deps: EngineDeps, tenantId: string, id: string): Promise<ExecutionRow> {
   return runTransition(deps, async (t) => {
     const execution = await lockOwned(t, tenantId, id);
     if (execution.status === 'paused') return execution;
     if (execution.status !== 'running' && execution.status !== 'queued') throw refuse(execution, 'pause');
-    const updated = await updateExecution(t.client, id, { status: 'paused' });
-    emitExecution(t, updated);
-    return updated;
+    return pauseTree(t, execution);
   });
 }
 
+async function pauseTree(t: Transition, execution: ExecutionRow): Promise<ExecutionRow> {
+  const updated = await updateExecution(t.client, execution.id, { status: 'paused' });
+  emitExecution(t, updated);
+  for (const childId of await openChildIds(t.client, execution.id)) {
+    const child = await lockExecution(t.client, childId);
+    if (child && (child.status === 'running' || child.status === 'queued')) await pauseTree(t, child);
+  }
+  return updated;
+}
+
+/** Resumes one paused execution: its held steps are dispatched, then its paused children. */
+async function resumeTree(t: Transition, execution: ExecutionRow): Promise<ExecutionRow> {
+  const running = await updateExecution(t.client, execution.id, { status: 'running' });
+  emitExecution(t, running);
+  for (const step of await takeUndispatchedSteps(t.client, execution.id)) dispatchStep(t, step, step.notBefore, true);
+  for (const childId of await openChildIds(t.client, execution.id)) {
+    const child = await lockExecution(t.client, childId);
+    if (child?.status === 'paused') await resumeTree(t, child);
+  }
+  return running;
+}
+
 /**
- * Resume: the held steps are dispatched. A step parked on an approval completes with `payload`
- * (its input when no payload is given) and the execution continues from it.
+ * Resume: the held steps are dispatched, and paused subflow children resume with their parent. A
+ * step parked on an approval completes with `payload` (its input when no payload is given) and
+ * the execution continues from it.
  */
 export async function resumeExecution(deps: EngineDeps, tenantId: string, id: string, payload: unknown): Promise<ExecutionRow> {
   await runTransition(deps, async (t) => {
     const execution = await lockOwned(t, tenantId, id);
     if (execution.status !== 'paused') throw refuse(execution, 'resume');
-    const running = await updateExecution(t.client, id, { status: 'running' });
-    emitExecution(t, running);
-    for (const step of await takeUndispatchedSteps(t.client, id)) dispatchStep(t, step, step.notBefore, true);
+    const running = await resumeTree(t, execution);
     const approval = await findWaitingStep(t.client, id, 'approval');
     if (approval) {
       const graph = await deps.graphs.get(running.graphKey);
