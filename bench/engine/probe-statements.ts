@@ -7,7 +7,7 @@ const h = await startEngineHarness('probe_stmts', { concurrency: Number(process.
 const stats = new Map<string, number[]>();
 const record = (sql: unknown, ms: number) => {
   if (!counting) return;
-  const key = String(typeof sql === 'string' ? sql : (sql as { text?: string })?.text ?? '?').replace(/\s+/g, ' ').slice(0, 70);
+  const key = String(typeof sql === 'string' ? sql : (sql as { text?: string })?.text ?? '?').replace(/\s+/g, ' ').replace(/\d+(,\d+)*/g, 'N').slice(0, 70);
   let a = stats.get(key); if (!a) stats.set(key, (a = [])); a.push(ms);
 };
 const wrap = (target: { query: (...a: any[]) => any }) => {

@@ -100,6 +100,32 @@ interface Row {
   cpu_ms_per_execution: Record<string, number>;
 }
 
+/** Rows written per table and transactions of the bench database (BENCH_PG_STATS=1), to see what an execution costs PostgreSQL. */
+async function tableStats(): Promise<Record<string, number>> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:5432/${databaseName}` });
+  await client.connect();
+  try {
+    const out: Record<string, number> = {};
+    const { rows } = await client.query(
+      `select schemaname || '.' || relname as t, n_tup_ins, n_tup_upd, n_tup_del, n_tup_hot_upd, seq_scan, seq_tup_read, idx_scan, idx_tup_fetch from pg_stat_user_tables`,
+    );
+    for (const r of rows) for (const k of ['n_tup_ins', 'n_tup_upd', 'n_tup_del', 'n_tup_hot_upd', 'seq_scan', 'seq_tup_read', 'idx_scan', 'idx_tup_fetch']) out[`${r.t} ${k}`] = Number(r[k]);
+    const db = await client.query(`select xact_commit, xact_rollback, tup_returned, tup_fetched from pg_stat_database where datname = current_database()`);
+    for (const [k, v] of Object.entries(db.rows[0] as Record<string, string>)) out[`db ${k}`] = Number(v);
+    return out;
+  } finally {
+    await client.end();
+  }
+}
+
+function printTableStats(before: Record<string, number>, after: Record<string, number>, executions: number): void {
+  const rows = Object.entries(after)
+    .map(([k, v]) => [k, (v - (before[k] ?? 0)) / executions] as const)
+    .filter(([, v]) => v > 0.005);
+  console.log('PostgreSQL per execution:', Object.fromEntries(rows.map(([k, v]) => [k, Math.round(v * 100) / 100])));
+}
+
 /** Closed loop: each client sends its next signed call when the previous one answered with a completed execution. */
 async function webhookLoad(url: string, secret: string, concurrency: number, seconds: number) {
   const agent = new Agent({ connections: concurrency, keepAliveTimeout: 30_000 });
@@ -173,7 +199,9 @@ try {
   for (const concurrency of [1, 50]) {
     await webhookLoad(url, secret, concurrency, 2); // warm-up: caches, pools, query plans
     const before = cpuSample();
+    const tablesBefore = process.env.BENCH_PG_STATS ? await tableStats() : undefined;
     const { completed, ...measured } = await webhookLoad(url, secret, concurrency, durationS);
+    if (tablesBefore) printTableStats(tablesBefore, await tableStats(), completed);
     rows.push({ scenario: 'webhook → 3 nodes (?wait)', concurrency, ...measured, cpu_ms_per_execution: cpuPerExecution(before, cpuSample(), completed) });
     console.log(JSON.stringify(rows.at(-1)));
   }

@@ -120,8 +120,10 @@ export async function claimStep(client: Queryable, stepId: string, claim: string
     text: `with cfg as (select set_config('synchronous_commit', 'off', true)),
      e as (
        select e.id, e.tenant_id, e.graph_key, e.start_step, e.schema_id, e.schema_version, e.started_at, e.parent_execution_id
-       from executions e join steps s on s.execution_id = e.id
-       where s.id = $1 and e.status = 'running' for share of e
+       from executions e
+       -- The execution by its key (an init plan), never a join the planner could answer by
+       -- scanning executions while the table is small and then keep in the prepared plan.
+       where e.id = (select execution_id from steps where id = $1) and e.status = 'running' for share of e
      ), claimed as (
        update steps set status = 'running', claim = $2, lease_until = null, started_at = coalesce(started_at, now())
        where id = $1 and execution_id = (select id from e)
