@@ -7,7 +7,7 @@
  *     trigger-to-completed latency p50/p99 as the client sees it, at 1 and 50 concurrent clients.
  * (b) a 20-node linear schema started over REST many times at once: steps/s until all complete.
  *
- *   npm run bench:engine      (DURATION_S=10, LINEAR_EXECUTIONS=200 by default)
+ *   npm run bench:engine      (DURATION_S=10, WARMUP_S=2, LINEAR_EXECUTIONS=200 by default)
  *
  * The load generator runs with the services' young-generation size (`--max-semi-space-size=32`,
  * see scripts/start.ts) so that its own full collections do not show up as platform latency.
@@ -24,6 +24,7 @@ import { Agent, request } from 'undici';
 import { createTestTenant, startTestPlatform, uniqueName } from '@conveyor/testing';
 
 const durationS = Number(process.env.DURATION_S ?? 10);
+const warmupS = Number(process.env.WARMUP_S ?? 2);
 // The machine is shared: the load average says how much of it the benchmark had.
 const loadBefore = loadavg();
 const linearExecutions = Number(process.env.LINEAR_EXECUTIONS ?? 200);
@@ -126,13 +127,20 @@ function printTableStats(before: Record<string, number>, after: Record<string, n
   console.log('PostgreSQL per execution:', Object.fromEntries(rows.map(([k, v]) => [k, Math.round(v * 100) / 100])));
 }
 
-/** Closed loop: each client sends its next signed call when the previous one answered with a completed execution. */
-async function webhookLoad(url: string, secret: string, concurrency: number, seconds: number) {
+/**
+ * Closed loop: each client sends its next signed call when the previous one answered with a
+ * completed execution. The first `warmupS` seconds warm caches, pools, connections and query
+ * plans and are not measured; the clients run on without a pause into the measured `seconds`
+ * (`onMeasure` runs at the boundary), so the measurement does not open with 50 calls at once.
+ */
+async function webhookLoad(url: string, secret: string, concurrency: number, warmupS: number, seconds: number, onMeasure: () => void) {
   const agent = new Agent({ connections: concurrency, keepAliveTimeout: 30_000 });
   const latencies: number[] = [];
   const timeline: Array<[number, number]> = [];
   let errors = 0;
-  const deadline = performance.now() + seconds * 1000;
+  const measureFrom = performance.now() + warmupS * 1000;
+  const deadline = measureFrom + seconds * 1000;
+  const boundary = setTimeout(onMeasure, warmupS * 1000);
   let n = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -148,17 +156,19 @@ async function webhookLoad(url: string, secret: string, concurrency: number, sec
             dispatcher: agent,
           });
           const answer = (await response.body.json()) as { status?: string };
+          if (started < measureFrom) continue;
           if (response.statusCode !== 200 || answer.status !== 'completed') errors++;
           else {
             latencies.push(performance.now() - started);
             timeline.push([Math.round(performance.timeOrigin + started), Math.round((performance.now() - started) * 10) / 10]);
           }
         } catch {
-          errors++;
+          if (started >= measureFrom) errors++;
         }
       }
     }),
   );
+  clearTimeout(boundary);
   await agent.close();
   if (process.env.BENCH_TIMELINE) writeFileSync(`${process.env.BENCH_TIMELINE}-c${concurrency}.json`, JSON.stringify(timeline));
   latencies.sort((a, b) => a - b);
@@ -197,11 +207,13 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   for (const concurrency of [1, 50]) {
-    await webhookLoad(url, secret, concurrency, 2); // warm-up: caches, pools, query plans
-    const before = cpuSample();
-    const tablesBefore = process.env.BENCH_PG_STATS ? await tableStats() : undefined;
-    const { completed, ...measured } = await webhookLoad(url, secret, concurrency, durationS);
-    if (tablesBefore) printTableStats(tablesBefore, await tableStats(), completed);
+    let before = cpuSample();
+    let tablesBefore: Promise<Record<string, number>> | undefined;
+    const { completed, ...measured } = await webhookLoad(url, secret, concurrency, warmupS, durationS, () => {
+      before = cpuSample();
+      if (process.env.BENCH_PG_STATS) tablesBefore = tableStats();
+    });
+    if (tablesBefore) printTableStats(await tablesBefore, await tableStats(), completed);
     rows.push({ scenario: 'webhook → 3 nodes (?wait)', concurrency, ...measured, cpu_ms_per_execution: cpuPerExecution(before, cpuSample(), completed) });
     console.log(JSON.stringify(rows.at(-1)));
   }
