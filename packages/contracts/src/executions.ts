@@ -16,6 +16,7 @@ export const stepStatuses = ['pending', 'running', 'completed', 'failed', 'skipp
 export type StepStatus = (typeof stepStatuses)[number];
 
 export const executionTriggers = ['manual', 'webhook', 'schedule', 'subflow'] as const;
+export type ExecutionTrigger = (typeof executionTriggers)[number];
 
 /** The documented Execution JSON (`000_*.txt` 5.2) plus `schema_version`. */
 export const executionSchema = z.object({
@@ -50,7 +51,9 @@ export const executionUpdatedEvent = defineEvent({
   service: 'executions',
   entity: 'execution',
   verb: 'updated',
-  data: executionSchema.extend({ parent_execution_id: z.string().nullable() }),
+  // `trigger` lets a consumer that follows only some executions (the scheduler: the ones it
+  // started) skip the rest without reading them; optional, as events written before it lack it.
+  data: executionSchema.extend({ trigger: z.enum(executionTriggers).optional(), parent_execution_id: z.string().nullable() }),
 });
 
 export const stepUpdatedEvent = defineEvent({

@@ -33,6 +33,7 @@ export {
   stepUpdatedEvent,
   type ExecutionJson,
   type ExecutionStatus,
+  type ExecutionTrigger,
   type StepReadyMessage,
   type StepStatus,
 } from './executions';

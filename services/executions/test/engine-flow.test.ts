@@ -243,6 +243,8 @@ describe('engine: start → steps → completed', () => {
     const events = mine();
     expect(events.every((e) => e.tenant_id === h.tenantId)).toBe(true);
     expect(events.filter((e) => e.type === `${h.prefix}.executions.execution.updated`).map((e) => e.data.status)).toEqual(['running', 'completed']);
+    // How it was started rides along (the start's event and the fast path's completion event alike).
+    expect(events.filter((e) => e.type === `${h.prefix}.executions.execution.updated`).map((e) => e.data.trigger)).toEqual(['manual', 'manual']);
     const steps = events.filter((e) => e.type === `${h.prefix}.executions.step.updated`);
     expect(steps.every((e) => e.entity.typename === 'ExecutionStep' && stepIds.has(e.entity.id))).toBe(true);
     expect(steps.filter((e) => e.data.status === 'completed').map((e) => e.data.node_id)).toEqual(['start', 'say']);

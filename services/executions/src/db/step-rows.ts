@@ -99,6 +99,8 @@ export interface StepContext {
   schemaId: string;
   schemaVersion: number;
   executionStartedAt: Date;
+  /** How the execution was started (`manual`, `webhook`, `schedule`, `subflow`): its events carry it. */
+  executionTrigger: string;
   parentExecutionId: string | null;
 }
 
@@ -119,7 +121,7 @@ export async function claimStep(client: Queryable, stepId: string, claim: string
     name: 'executions.claim-step',
     text: `with cfg as (select set_config('synchronous_commit', 'off', true)),
      e as (
-       select e.id, e.tenant_id, e.graph_key, e.start_step, e.schema_id, e.schema_version, e.started_at, e.parent_execution_id
+       select e.id, e.tenant_id, e.graph_key, e.start_step, e.schema_id, e.schema_version, e.started_at, e.trigger, e.parent_execution_id
        from executions e
        -- The execution by its key (an init plan), never a join the planner could answer by
        -- scanning executions while the table is small and then keep in the prepared plan.
@@ -131,7 +133,8 @@ export async function claimStep(client: Queryable, stepId: string, claim: string
        returning ${stepColumns}
      )
      select claimed.*, e.tenant_id as "tenantId", e.graph_key as "graphKey", e.start_step as "startStep", e.schema_id as "schemaId",
-       e.schema_version as "schemaVersion", e.started_at as "executionStartedAt", e.parent_execution_id as "parentExecutionId"
+       e.schema_version as "schemaVersion", e.started_at as "executionStartedAt", e.trigger as "executionTrigger",
+       e.parent_execution_id as "parentExecutionId"
      from claimed, e, cfg`,
     values: [stepId, claim, redelivered],
   });

@@ -159,7 +159,7 @@ export async function finishExecutionQuickly(
     schemaVersion: step.schemaVersion,
     graphKey: step.graphKey,
     status: 'completed',
-    trigger: '',
+    trigger: step.executionTrigger,
     currentStep: step.nodeId,
     startStep: step.startStep,
     input: null,

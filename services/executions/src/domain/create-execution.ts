@@ -142,7 +142,7 @@ export async function createExecution(
         output: null, ports: null, error: null, wait: null, claim: claimFirst.claim, notBefore: null,
         createdAt: startedAt, startedAt: new Date(), finishedAt: null,
         tenantId: row.tenantId, graphKey: graph.key, startStep: start.id, schemaId: row.schemaId, schemaVersion: row.schemaVersion,
-        executionStartedAt: startedAt, parentExecutionId: row.parentExecutionId,
+        executionStartedAt: startedAt, executionTrigger: row.trigger, parentExecutionId: row.parentExecutionId,
       },
     };
   } else {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { executionUpdatedEvent, logAppendedEvent, stepUpdatedEvent, type StepReadyMessage } from '@conveyor/contracts';
+import { executionUpdatedEvent, logAppendedEvent, stepUpdatedEvent, type ExecutionTrigger, type StepReadyMessage } from '@conveyor/contracts';
 import type { LogLevel } from '@conveyor/nodes';
 import type pg from 'pg';
 import type { ExecutionRow } from '../db/execution-rows';
@@ -59,6 +59,7 @@ export function emitExecution(t: Effects, execution: ExecutionRow): void {
   t.outbox.push(
     eventRow(t.deps.prefix, executionUpdatedEvent, execution.tenantId, { typename: 'Execution', id: execution.id }, {
       ...toExecutionJson(execution),
+      trigger: execution.trigger as ExecutionTrigger,
       parent_execution_id: execution.parentExecutionId,
     }),
   );
