@@ -5,7 +5,7 @@ import { isFinalExecutionStatus, type ExecutionRuns, type FinishedExecution } fr
 
 /**
  * Follows the engine's `executions.execution.updated` events (durable consumer, explicit ack) and
- * hands final statuses to the run tracking. A new consumer starts at new events: a scheduler
+ * hands the final statuses of the executions it started (trigger `schedule`) to the run tracking. A new consumer starts at new events: a scheduler
  * started for the first time has no runs waiting for older ones.
  */
 export async function startExecutionEventsConsumer(deps: { nc: NatsConnection; prefix: string; logger: Logger; runs: ExecutionRuns }): Promise<{ stop(): Promise<void> }> {
@@ -47,7 +47,16 @@ export async function startExecutionEventsConsumer(deps: { nc: NatsConnection; p
     for await (const msg of messages) {
       let finished: FinishedExecution | null = null;
       try {
-        const envelope = eventEnvelopeSchema.parse(msg.json());
+        const raw = msg.json<{ data?: { trigger?: unknown } }>();
+        // Only executions this service started (`schedule`) can end a task's run; the engine
+        // announces every execution's changes, and the rest are acknowledged unread. Events
+        // without a trigger (written before events carried it) are read as before.
+        const trigger = raw?.data?.trigger;
+        if (trigger !== undefined && trigger !== 'schedule') {
+          msg.ack();
+          continue;
+        }
+        const envelope = eventEnvelopeSchema.parse(raw);
         const data = executionUpdatedEvent.data.safeParse(envelope.data);
         if (data.success && isFinalExecutionStatus(data.data.status)) finished = { executionId: data.data.id, status: data.data.status, error: data.data.error };
       } catch (error) {
