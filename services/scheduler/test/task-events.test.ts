@@ -106,6 +106,16 @@ describe('task events written in SQL', () => {
     expect(await eventsOf((client) => recordTaskReports(client, prefix, [reports[0]!], retry, 60_000))).toEqual([]);
   });
 
+  it('carry any text exactly: quotes, backslashes, control characters and non-ASCII in the error', async () => {
+    // The envelope is JSON text built in SQL (task-events-sql.ts): strings must be escaped right.
+    const error = 'he said "no" \\ C:\\path\nnext line\ttab \u0001 ünïcödé 😀 </script>';
+    const [id] = [await insertTask('2026-01-01T00:00:00.001Z')];
+    await eventsOf((client) => claimDueTasks(client, prefix, new Date(), 100, 60_000));
+    const events = await eventsOf((client) => recordTaskReports(client, prefix, [{ taskId: id!, attempt: 1, outcome: 'failed', error }], retry, 60_000));
+    await expectEventsOfTasks(events, [id!]);
+    expect(events[0]!.payload.data).toMatchObject({ last_error: error, status: 'pending', execute_at: '2026-01-01T00:00:00.001Z' });
+  });
+
   it('write none for a reservation and one when it is marked dispatched', async () => {
     const id = await insertTask(new Date(Date.now() + 600_000).toISOString());
     // A window around this task only (the retry of the previous test is due much sooner).

@@ -8,7 +8,8 @@ import { subjectOfEvent, taskUpdatedEvent } from '@conveyor/contracts';
  * 57–80 ms per 1,000 events on the 2-core bench machine (zod, JSON.stringify, node-pg escaping
  * every character of every array element, PostgreSQL parsing the array literal), more than the
  * claim statement itself (27–52 ms per 1,000). Built by `jsonb_build_object` from the returned
- * rows, claim and events together take 33–50 ms per 1,000, with no extra round trip.
+ * rows, claim and events together take 33–50 ms per 1,000, with no extra round trip. (Since
+ * 2026-11-30 the envelope is JSON text cast to jsonb once, see `taskEventsInsertSql`.)
  *
  * The envelope and data are exactly what `taskUpdated` + `appendEvents` build (the outbox column
  * is jsonb, so key order and spacing were never the producer's): same fields, `formatTimestamp`'s
@@ -40,24 +41,26 @@ export function rfc3339Sql(expr: string): string {
  */
 export function taskEventsInsertSql(alias: string, subjectParam: string, where = 'true'): string {
   const reserved = `(${alias}.status = 'processing' and not ${alias}.dispatched)`;
+  // The envelope as JSON text, cast to jsonb once. Strings go through `to_json(text)` (JSON
+  // escaping); ids, counts, uuids and the fixed-format times need none. One cast of the whole text
+  // costs PostgreSQL less than three nested `jsonb_build_object` calls (each builds a jsonb value
+  // that the enclosing call takes apart again): probe 9.3 → 7.5 ms per 1,000 inserted events.
+  const json = (expr: string) => `coalesce(to_json(${expr})::text, 'null')`;
   return `insert into scheduler.outbox (subject, payload)
-     select ${subjectParam}::text, jsonb_build_object(
-       'v', 1,
-       'id', gen_random_uuid()::text,
-       'type', ${subjectParam}::text,
-       'occurred_at', to_char(clock_timestamp()::timestamptz(3) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-       'tenant_id', ${alias}.tenant_id,
-       'entity', jsonb_build_object('typename', 'Task', 'id', ${alias}.id::text),
-       'data', jsonb_build_object(
-         'id', ${alias}.id,
-         'task_type', ${alias}.task_type,
-         'status', case when ${reserved} then 'pending' else ${alias}.status end,
-         'attempts', case when ${reserved} then ${alias}.attempts - 1 else ${alias}.attempts end,
-         'max_attempts', ${alias}.max_attempts,
-         'execute_at', ${rfc3339Sql(`${alias}.execute_at`)},
-         'updated_at', ${rfc3339Sql(`${alias}.updated_at`)},
-         'completed_at', case when ${alias}.completed_at is null then null else ${rfc3339Sql(`${alias}.completed_at`)} end,
-         'last_error', ${alias}.last_error))
+     select ${subjectParam}::text, (
+       '{"v":1,"id":"' || gen_random_uuid() || '","type":' || ${json(`${subjectParam}::text`)} ||
+       ',"occurred_at":"' || to_char(clock_timestamp()::timestamptz(3) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') ||
+       '","tenant_id":' || ${json(`${alias}.tenant_id`)} ||
+       ',"entity":{"typename":"Task","id":"' || ${alias}.id || '"}' ||
+       ',"data":{"id":' || ${alias}.id ||
+       ',"task_type":' || ${json(`${alias}.task_type`)} ||
+       ',"status":' || ${json(`case when ${reserved} then 'pending' else ${alias}.status end`)} ||
+       ',"attempts":' || case when ${reserved} then ${alias}.attempts - 1 else ${alias}.attempts end ||
+       ',"max_attempts":' || ${alias}.max_attempts ||
+       ',"execute_at":"' || ${rfc3339Sql(`${alias}.execute_at`)} ||
+       '","updated_at":"' || ${rfc3339Sql(`${alias}.updated_at`)} ||
+       '","completed_at":' || coalesce('"' || ${rfc3339Sql(`${alias}.completed_at`)} || '"', 'null') ||
+       ',"last_error":' || ${json(`${alias}.last_error`)} || '}}')::jsonb
      from ${alias} where ${where}`;
 }
 
