@@ -23,6 +23,9 @@ export const commonEnvShape = {
 /** A TCP port variable with a default. */
 export const portVariable = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
+/** `DATABASE_RANDOM_PAGE_COST` unless set: SSD-class storage (see the variable). */
+export const defaultRandomPageCost = 1.1;
+
 /** Variables of a subgraph service, given the port it listens on by default. */
 export function serviceEnvShape(defaultPort: number) {
   return {
@@ -32,6 +35,13 @@ export function serviceEnvShape(defaultPort: number) {
     NATS_PREFIX: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'lower-case letters, digits, _ and - only').default('conveyor'),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:5432/conveyor'),
     DATABASE_POOL_MAX: z.coerce.number().int().positive().max(200).default(10),
+    /**
+     * The planner's cost of a random page read, set on every connection. PostgreSQL's default (4)
+     * models spinning disks; on SSD-class storage 1.1 is the usual value. With 4, the prepared
+     * group-commit statement of executions, planned while its tables were small, kept a plan that
+     * read the whole executions table once per commit (docs/engine.md).
+     */
+    DATABASE_RANDOM_PAGE_COST: z.coerce.number().positive().max(100).default(defaultRandomPageCost),
     OUTBOX_POLL_MS: z.coerce.number().int().positive().default(250),
   };
 }

@@ -1,4 +1,4 @@
-export { EnvError, commonEnvShape, parseEnv, portVariable, serviceEnvShape, type ServiceEnv } from './env';
+export { EnvError, commonEnvShape, defaultRandomPageCost, parseEnv, portVariable, serviceEnvShape, type ServiceEnv } from './env';
 export { createLogger, type Logger } from './logger';
 export { createDatabase, type Database } from './db/database';
 export { withTransaction, type Queryable } from './db/transaction';

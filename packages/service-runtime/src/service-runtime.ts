@@ -58,6 +58,7 @@ export async function startServiceRuntime<TTables extends { outbox: OutboxTable 
     url: env.DATABASE_URL,
     schemaName: service,
     poolMax: env.DATABASE_POOL_MAX,
+    randomPageCost: env.DATABASE_RANDOM_PAGE_COST,
     tables: options.tables,
     applicationName: instanceId,
   });

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase, defaultRandomPageCost } from '@conveyor/service-runtime';
 import { commitStepBatch, type StepCompletion } from '../src/db/commit-step-batch';
+import * as tables from '../src/db/schema';
 import { startEngineHarness, type EngineHarness } from './engine-harness';
 
 let h: EngineHarness;
@@ -104,5 +106,33 @@ describe('commitStepBatch (group commit)', () => {
     expect(result).toEqual({ status: 'paused', continued: false, execution: null });
     const { rows: [next] } = await h.pool.query(`select status, claim, dispatched from steps where id = $1`, [successor]);
     expect(next).toEqual({ status: 'pending', claim: null, dispatched: false });
+  });
+});
+
+describe('the prepared group-commit statement', () => {
+  it('keeps a plan that looks executions up by key when it was made on tiny tables', async () => {
+    // One connection, as the service's pool makes them: after five runs PostgreSQL may keep a
+    // generic plan for the statement, made while the tables hold a handful of rows.
+    const { pool } = createDatabase({ url: h.db.url, schemaName: 'executions', poolMax: 1, tables, applicationName: 'plan-test', randomPageCost: defaultRandomPageCost });
+    try {
+      for (let i = 0; i < 8; i += 1) await commitStepBatch(pool, [completion(await runningStep('running'))]);
+      const step = await runningStep('running');
+      const client = await pool.connect();
+      try {
+        // The generic plan (the one a prepared statement keeps), made now, on tables of a few rows.
+        await client.query('set plan_cache_mode = force_generic_plan');
+        const items = [{ k: 0, e: step.executionId, s: step.stepId, n: 'a', c: step.claim, o: null, p: null, f: false, fa: null, cc: null, ls: 0, succ: [], logs: [], ob: [] }];
+        const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+          `explain (costs off) execute "executions.commit-step-batch"(${client.escapeLiteral(JSON.stringify(items))}, ${client.escapeLiteral(`{${step.executionId}}`)})`,
+        );
+        const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+        expect(plan).toMatch(/executions_pkey/);
+        expect(plan).not.toMatch(/Seq Scan on executions/);
+      } finally {
+        client.release(true);
+      }
+    } finally {
+      await pool.end();
+    }
   });
 });

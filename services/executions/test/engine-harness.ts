@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { NotFoundError } from '@conveyor/errors';
-import { createDatabase, createLogger, startOutboxRelay } from '@conveyor/service-runtime';
+import { createDatabase, createLogger, defaultRandomPageCost, startOutboxRelay } from '@conveyor/service-runtime';
 import { connectTestNats, createTestDatabase, createTestStreams, deleteTestStreams, migrateServices, uniqueName } from '@conveyor/testing';
 import type { NodeModule } from '@conveyor/nodes';
 import type { NatsConnection } from 'nats';
@@ -28,7 +28,14 @@ export async function startEngineHarness(label: string, options: { timers?: Time
   const nc: NatsConnection = await connectTestNats();
   await createTestStreams(nc, prefix);
   const logger = createLogger('executions-test', process.env.TEST_LOG_LEVEL ?? 'warn');
-  const { pool } = createDatabase({ url: db.url, schemaName: 'executions', poolMax: Number(process.env.TEST_POOL_MAX ?? 10), tables, applicationName: 'executions-test' });
+  const { pool } = createDatabase({
+    url: db.url,
+    schemaName: 'executions',
+    poolMax: Number(process.env.TEST_POOL_MAX ?? 10),
+    tables,
+    applicationName: 'executions-test',
+    randomPageCost: defaultRandomPageCost,
+  });
   const relay = startOutboxRelay({ pool, schemaName: 'executions', nc, logger, pollMs: 50 });
   const tenantId = `tenant-${randomUUID().slice(0, 8)}`;
   const definitions = new Map<string, SchemaVersion>();

@@ -16,12 +16,14 @@ export function createDatabase<TSchema extends Record<string, unknown>>(options:
   poolMax: number;
   tables: TSchema;
   applicationName: string;
+  /** The planner's `random_page_cost` for these connections (PostgreSQL's own when unset). */
+  randomPageCost?: number;
 }): Database<TSchema> {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolMax,
     application_name: options.applicationName,
-    options: `-c search_path=${options.schemaName}`,
+    options: `-c search_path=${options.schemaName}${options.randomPageCost === undefined ? '' : ` -c random_page_cost=${options.randomPageCost}`}`,
   });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
