@@ -10,14 +10,16 @@ export function cpuSample(): Record<string, number> {
   const out: Record<string, number> = {};
   const add = (key: string, ms: number) => void (out[key] = (out[key] ?? 0) + ms);
   for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+    // This process is counted below, from its own usage.
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
       const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
       let key: string | undefined;
       if (cmd.startsWith('postgres:')) key = 'postgres';
       else if (cmd.includes('nats-server')) key = 'nats';
       else if (cmd.includes('src/main.ts')) key = readlinkSync(`/proc/${entry}/cwd`).split('/').at(-1);
-      if (!key && process.env.CPU_ALL) key = `other:${readFileSync(`/proc/${entry}/comm`, 'utf8').trim()}`;
+      // A kernel worker's name changes with the work it runs (kworker/0:1-events): the part before it.
+      if (!key && process.env.CPU_ALL) key = `other:${readFileSync(`/proc/${entry}/comm`, 'utf8').trim().replace(/^(kworker\/[^-]*)-.*$/, '$1')}`;
       if (!key) continue;
       const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
       add(key, (Number(fields[11]) + Number(fields[12])) * 10);

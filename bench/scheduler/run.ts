@@ -41,7 +41,11 @@ const nc = await connectTestNats();
 const prefix = uniqueName('bench_sched');
 await createTestStreams(nc, prefix);
 const sql = new pg.Pool({ connectionString: db.url, max: 2 });
-const env = { DATABASE_URL: db.url, NATS_PREFIX: prefix, LOG_LEVEL: 'warn', DATABASE_POOL_MAX: '10' };
+// The services run as the start command runs them (scripts/start.ts): a 32 MiB V8 semi-space
+// unless NODE_SEMI_SPACE_MB says otherwise.
+const semiSpaceMb = /^\d+$/.test(process.env.NODE_SEMI_SPACE_MB ?? '') ? process.env.NODE_SEMI_SPACE_MB : '32';
+const nodeOptions = `${process.env.NODE_OPTIONS ?? ''} --max-semi-space-size=${semiSpaceMb}`.trim();
+const env = { DATABASE_URL: db.url, NATS_PREFIX: prefix, LOG_LEVEL: 'warn', DATABASE_POOL_MAX: '10', NODE_OPTIONS: nodeOptions };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
