@@ -7,7 +7,7 @@
  *     trigger-to-completed latency p50/p99 as the client sees it, at 1 and 50 concurrent clients.
  * (b) a 20-node linear schema started over REST many times at once: steps/s until all complete.
  *
- *   npm run bench:engine      (DURATION_S=10, WARMUP_S=2, LINEAR_EXECUTIONS=200 by default)
+ *   npm run bench:engine      (DURATION_S=10, WARMUP_S=2, LINEAR_EXECUTIONS=500 by default)
  *
  * The load generator runs with the services' young-generation size (`--max-semi-space-size=32`,
  * see scripts/start.ts) so that its own full collections do not show up as platform latency.
@@ -27,7 +27,9 @@ const durationS = Number(process.env.DURATION_S ?? 10);
 const warmupS = Number(process.env.WARMUP_S ?? 2);
 // The machine is shared: the load average says how much of it the benchmark had.
 const loadBefore = loadavg();
-const linearExecutions = Number(process.env.LINEAR_EXECUTIONS ?? 200);
+// 500 runs (10,000 steps, ~2.5 s): with 200 (~1.3 s) the ramp at the start and the end-of-run
+// detection were a tenth of the time measured (3,073-3,181 steps/s against 3,600-3,948 for 400).
+const linearExecutions = Number(process.env.LINEAR_EXECUTIONS ?? 500);
 const databaseName = uniqueName('bench_engine');
 // PostgreSQL over its Unix socket when the machine has one (BENCH_PG_TCP=1 for loopback TCP): the
 // per-statement cost on this VM is mostly the socket (docs/engine.md). A bench setting only; the
@@ -249,7 +251,7 @@ try {
   for (;;) {
     const done = await api('GET', `/api/executions?schema_id=${chain.id}&status=completed&limit=1`, auth);
     if (done.total >= linearExecutions) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const seconds = (performance.now() - started) / 1000;
   linear = { executions: linearExecutions, steps: linearExecutions * 20, seconds: Math.round(seconds * 100) / 100, steps_per_s: Math.round((linearExecutions * 20) / seconds), cpu_ms_per_step: cpuPerExecution(cpuBefore, cpuSample(), linearExecutions * 20) };
