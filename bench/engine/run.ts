@@ -16,7 +16,7 @@
  *
  * Prints a table and writes bench/engine/results/latest.json.
  */
-import { createHmac } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -134,44 +134,19 @@ function printTableStats(before: Record<string, number>, after: Record<string, n
  * completed execution. The first `warmupS` seconds warm caches, pools, connections and query
  * plans and are not measured; the clients run on without a pause into the measured `seconds`
  * (`onMeasure` runs at the boundary), so the measurement does not open with 50 calls at once.
+ * The clients run in a worker thread (`webhook-load.mjs`): see there why.
  */
 async function webhookLoad(url: string, secret: string, concurrency: number, warmupS: number, seconds: number, onMeasure: () => void) {
-  const agent = new Agent({ connections: concurrency, keepAliveTimeout: 30_000 });
-  const latencies: number[] = [];
-  const timeline: Array<[number, number]> = [];
-  let errors = 0;
-  const measureFrom = performance.now() + warmupS * 1000;
-  const deadline = measureFrom + seconds * 1000;
-  const boundary = setTimeout(onMeasure, warmupS * 1000);
-  let n = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < deadline) {
-        const body = JSON.stringify({ order: { id: ++n, items: [{ price: 2 }, { price: 3 }] } });
-        const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-        const started = performance.now();
-        try {
-          const response = await request(`${url}?wait=9000`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'x-webhook-signature': signature },
-            body,
-            dispatcher: agent,
-          });
-          const answer = (await response.body.json()) as { status?: string };
-          if (started < measureFrom) continue;
-          if (response.statusCode !== 200 || answer.status !== 'completed') errors++;
-          else {
-            latencies.push(performance.now() - started);
-            timeline.push([Math.round(performance.timeOrigin + started), Math.round((performance.now() - started) * 10) / 10]);
-          }
-        } catch {
-          if (started >= measureFrom) errors++;
-        }
-      }
-    }),
-  );
-  clearTimeout(boundary);
-  await agent.close();
+  const worker = new Worker(new URL('./webhook-load.mjs', import.meta.url), { workerData: { url, secret, concurrency, warmupS, seconds } });
+  const { latencies, timeline, errors } = await new Promise<{ latencies: number[]; timeline: Array<[number, number]>; errors: number }>((resolve, reject) => {
+    worker.on('message', (message: { type: string; latencies: number[]; timeline: Array<[number, number]>; errors: number }) => {
+      if (message.type === 'measuring') onMeasure();
+      else resolve(message);
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => reject(new Error(`load worker exited with ${code}`)));
+  });
+  await worker.terminate();
   if (process.env.BENCH_TIMELINE) writeFileSync(`${process.env.BENCH_TIMELINE}-c${concurrency}.json`, JSON.stringify(timeline));
   latencies.sort((a, b) => a - b);
   const at = (q: number) => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN) * 100) / 100;
