@@ -16,12 +16,13 @@
  *
  * Prints a table and writes bench/engine/results/latest.json.
  */
-import { Worker } from 'node:worker_threads';
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { Agent, request } from 'undici';
 import { createTestTenant, startTestPlatform, uniqueName } from '@conveyor/testing';
+import { cpuSample as sampleAll } from '../cpu-sample';
 
 const durationS = Number(process.env.DURATION_S ?? 10);
 const warmupS = Number(process.env.WARMUP_S ?? 2);
@@ -55,33 +56,7 @@ async function api(method: string, path: string, authorization: string, body?: u
   return json;
 }
 
-/**
- * CPU time (ms) used so far by each part of the machine, from /proc (Linux): every service by its
- * directory, PostgreSQL (all backends), NATS, and this load generator. The machine is shared, so
- * a figure per completed execution says where the cores went, not only how fast it was.
- */
-function cpuSample(): Record<string, number> {
-  const out: Record<string, number> = {};
-  const add = (key: string, ms: number) => void (out[key] = (out[key] ?? 0) + ms);
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      let key: string | undefined;
-      if (cmd.startsWith('postgres:')) key = 'postgres';
-      else if (cmd.includes('nats-server')) key = 'nats';
-      else if (cmd.includes('src/main.ts')) key = readlinkSync(`/proc/${entry}/cwd`).split('/').at(-1);
-      if (!key) continue;
-      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      add(key, (Number(fields[11]) + Number(fields[12])) * 10);
-    } catch {
-      // the process ended in between
-    }
-  }
-  const own = process.cpuUsage();
-  add('loadgen', (own.user + own.system) / 1000);
-  return out;
-}
+const cpuSample = () => sampleAll('loadgen');
 
 /** CPU ms per completed execution of each part between two samples (parts under 0.01 ms left out). */
 function cpuPerExecution(before: Record<string, number>, after: Record<string, number>, completed: number): Record<string, number> {

@@ -27,7 +27,9 @@ import {
   type RunningProcess,
 } from '@conveyor/testing';
 import pg from 'pg';
-import { cpuPerTask, cpuSample } from './cpu-sample';
+import { cpuPerTask, cpuSample as sampleAll } from '../cpu-sample';
+
+const cpuSample = () => sampleAll('bench+handler');
 import { startNoopHandler } from './noop-handler';
 
 const drainTasks = Number(process.env.DRAIN_TASKS ?? 10_000);

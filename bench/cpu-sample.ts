@@ -2,11 +2,12 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /**
  * CPU time (ms) used so far by each part of the machine, from /proc (Linux): each service process
- * by its directory (`scheduler`, `auth`), PostgreSQL (all backends), NATS, and this process (the
- * bench and its no-op handler). The 2 cores are shared, so CPU per task says where the cores went
- * during a drain, not only how fast it was.
+ * by its directory (`scheduler`, `executions`), PostgreSQL (all backends), NATS, and this process
+ * under `ownKey` (the bench's load generator or handler). The 2 cores are shared, so CPU per
+ * task or execution says where the cores went, not only how fast it was. `CPU_ALL=1` counts
+ * every other process too.
  */
-export function cpuSample(): Record<string, number> {
+export function cpuSample(ownKey: string): Record<string, number> {
   const out: Record<string, number> = {};
   const add = (key: string, ms: number) => void (out[key] = (out[key] ?? 0) + ms);
   for (const entry of readdirSync('/proc')) {
@@ -28,7 +29,7 @@ export function cpuSample(): Record<string, number> {
     }
   }
   const own = process.cpuUsage();
-  add('bench+handler', (own.user + own.system) / 1000);
+  add(ownKey, (own.user + own.system) / 1000);
   return out;
 }
 
