@@ -90,6 +90,20 @@ describe('createTokenVerifier', () => {
     expect(fetches - before).toBe(1);
   });
 
+  it('learns a just-rotated key after waiting out the refetch interval, even when the timer fires before the clock says so', async () => {
+    const rotated = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+    const rotatedJwk: PublicJwk = { kty: 'OKP', crv: 'Ed25519', x: (await exportJWK(rotated.publicKey)).x!, kid: 'k2', alg: 'EdDSA', use: 'sig' };
+    let published = [publicJwk];
+    let lag = 0;
+    const v = createTokenVerifier({ keys: async () => published, now: () => Date.now() - lag, minRefetchIntervalMs: 50 });
+    await v.verify(await sign());
+    published = [publicJwk, rotatedJwk];
+    // The clock falls behind the timer while the verifier waits, as the event loop's cached
+    // clock can: when the timer fires, `now()` says the interval is not over yet.
+    setTimeout(() => (lag = 10), 5);
+    expect((await v.verify(await sign({ kid: 'k2', key: rotated.privateKey }))).userId).toBe(userId);
+  });
+
   it('refuses a key it was not given, even under a known kid', async () => {
     const other = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
     expect(await codeOf(verifier().verify(await sign({ key: other.privateKey })))).toBe('INVALID_TOKEN');

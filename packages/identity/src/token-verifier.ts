@@ -110,14 +110,22 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     let key = keys.get(kid);
     if (!key) {
       // A just-rotated key must verify even right after another refetch: wait for the next
-      // allowed fetch rather than refusing. Forged kids share that one fetch per interval.
-      const wait = minRefetchIntervalMs - (now() - fetchedAt);
+      // allowed fetch rather than refusing. Forged kids share that one fetch per interval: after
+      // the wait, the key set is fetched again unless another request already did (or is doing
+      // it). Not decided by reading the clock again: a timer may fire a millisecond or more
+      // before `now()` says the interval is over (timers run on the event loop's cached clock),
+      // and the new key was then refused.
+      const seen = fetchedAt;
+      const wait = seen + minRefetchIntervalMs - now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       key = keys.get(kid);
       // If auth cannot be asked, this answers SERVICE_UNAVAILABLE (retryable), not INVALID_TOKEN:
       // the kid may be a real new key, and a client told its token is invalid would drop it.
-      if (!key && now() - fetchedAt >= minRefetchIntervalMs) await fetchKeys();
-      key = keys.get(kid);
+      if (!key) {
+        if (inflight) await inflight;
+        else if (fetchedAt === seen) await fetchKeys();
+        key = keys.get(kid);
+      }
     }
     if (!key) throw invalid('The token was signed by an unknown key');
     return key;
