@@ -42,4 +42,20 @@ describe('batch publisher', () => {
     await expect(publisher.publishAll([message(uniqueName('ok'))])).resolves.toBeUndefined();
     publisher.close();
   });
+
+  it('rejects a batch when JetStream refuses a message (an error PubAck), naming the reason', async () => {
+    const jsm = await nc.jetstreamManager();
+    const name = uniqueName('SMALL').toUpperCase();
+    const subject = `${uniqueName('small')}.x`;
+    await jsm.streams.add({ name, subjects: [subject], max_msg_size: 256 });
+    try {
+      const publisher = createBatchPublisher(nc, { timeoutMs: 2_000 });
+      const big = { subject, data: encoder.encode(JSON.stringify({ padding: 'x'.repeat(1_000) })), msgId: uniqueName('big') };
+      await expect(publisher.publishAll([big])).rejects.toThrow(/JetStream refused a message: .*size/i);
+      await expect(publisher.publishAll([{ subject, data: encoder.encode('{}'), msgId: uniqueName('ok') }])).resolves.toBeUndefined();
+      publisher.close();
+    } finally {
+      await jsm.streams.delete(name);
+    }
+  });
 });

@@ -13,6 +13,15 @@ export interface BatchPublisher {
   close(): void;
 }
 
+/** A stored message's PubAck (`{"stream":…,"seq":…}`): an error PubAck opens with `{"error"`. */
+const storedAckOpening = new TextEncoder().encode('{"stream"');
+
+function startsWith(data: Uint8Array, opening: Uint8Array): boolean {
+  if (data.length < opening.length) return false;
+  for (let i = 0; i < opening.length; i += 1) if (data[i] !== opening[i]) return false;
+  return true;
+}
+
 /**
  * JetStream publishing with one reply subscription, and one promise and one timer per batch.
  * nats.js's `js.publish` makes a request per message (its own timer and promise bookkeeping): on
@@ -35,6 +44,8 @@ export function createBatchPublisher(nc: NatsConnection, options: { timeoutMs?: 
       const settle = batches.get(token);
       if (!settle) return;
       if (msg.headers?.code === 503 || msg.data.length === 0) return settle(new Error(`no stream stored ${msg.subject}`));
+      // A stored (or duplicate) message's PubAck opens with `{"stream"`; only others are parsed.
+      if (startsWith(msg.data, storedAckOpening)) return settle();
       try {
         const ack = msg.json<{ error?: { description?: string } }>();
         settle(ack.error ? new Error(`JetStream refused a message: ${ack.error.description ?? 'unknown'}`) : undefined);
