@@ -3,6 +3,7 @@ import { fastifyApolloHandler } from '@as-integrations/fastify';
 import type { RequestContext } from '@conveyor/service-runtime';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Negotiator from 'negotiator';
+import { graphqlCacheControl } from './graphql-server';
 import type { DirectExecutor, DirectRequest } from './rest/direct-executor';
 
 /** The single-result media types Apollo Server offers, in its order of preference (its `MEDIA_TYPES`). */
@@ -55,7 +56,7 @@ export function registerGraphQLPost(
     if (graphqlRequest && contentType) {
       const result = await options.direct.tryExecute(graphqlRequest, options.context(request));
       if (result) {
-        void reply.code(result.status ?? 200).header('content-type', contentType).header('cache-control', 'no-store');
+        void reply.code(result.status ?? 200).header('content-type', contentType).header('cache-control', graphqlCacheControl);
         return `${JSON.stringify({ errors: result.errors, data: result.data })}\n`;
       }
     }

@@ -16,9 +16,10 @@ import { subgraphUrls } from './subgraphs';
  * said the same (`no-store`, as no field carries a cache hint) at the price of a cache policy per
  * request; this listener is one shared object.
  */
+export const graphqlCacheControl = 'no-store';
 const noStoreListener = {
   async willSendResponse({ response }: { response: { http: { headers: Map<string, string> } } }) {
-    response.http.headers.set('cache-control', 'no-store');
+    response.http.headers.set('cache-control', graphqlCacheControl);
   },
 };
 const noStorePlugin: ApolloServerPlugin<RequestContext> = { requestDidStart: async () => noStoreListener };

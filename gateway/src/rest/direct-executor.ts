@@ -5,6 +5,7 @@ import type { ApolloServer, ApolloServerPlugin } from '@apollo/server';
 import type { Logger, RequestContext } from '@conveyor/service-runtime';
 import type { DocumentNode, GraphQLError, GraphQLFormattedError, GraphQLSchema, OperationDefinitionNode, ValidationRule } from 'graphql';
 import { executeOperation, resultData } from './execute-operation';
+import type { OperationRunner } from './register-routes';
 
 /**
  * graphql-js as Apollo and the gateway load it (CommonJS): vitest would otherwise hand this file
@@ -35,7 +36,6 @@ interface PreparedOperation {
   queryHash: string;
 }
 
-export type OperationExecutor = (operation: string, variables: Record<string, unknown>, context: RequestContext) => Promise<Record<string, unknown>>;
 
 /** A GraphQL request as it arrives (`query`, `operationName`, `variables`). */
 export interface DirectRequest {
@@ -55,7 +55,7 @@ export interface DirectExecutor {
   /** Runs a request whose document prepares cleanly; null when it does not (Apollo Server answers it). */
   tryExecute(request: DirectRequest, context: RequestContext): Promise<DirectResult | null>;
   /** The REST adapter's runner: the operation's data, or the registry error its first GraphQL error names. */
-  runOperation: OperationExecutor;
+  runOperation: OperationRunner;
 }
 
 /** Prepared documents kept at most; the oldest goes first (clients' own documents are unbounded). */
@@ -163,7 +163,7 @@ export function createDirectExecutor(options: DirectExecutorOptions): DirectExec
     return { status: status ?? (result.data === undefined ? 400 : undefined), errors: formatted, data: result.data };
   };
 
-  const runOperation: OperationExecutor = async (source, variables, context) => {
+  const runOperation: OperationRunner = async (source, variables, context) => {
     const result = await tryExecute({ query: source, variables }, context);
     if (!result) return executeOperation(apollo, source, variables, context);
     return resultData(result.data ?? undefined, result.errors);
