@@ -1,4 +1,5 @@
 import { eventEnvelopeSchema, taskUpdatedEvent } from '@conveyor/contracts';
+import { outboxReadSql } from '@conveyor/service-runtime';
 import { createTestDatabase, migrateServices, type TestDatabase } from '@conveyor/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,8 +46,17 @@ async function eventsOf(work: (client: pg.PoolClient) => Promise<unknown>) {
     const max = (await client.query<{ max: string | null }>('select max(id) from scheduler.outbox')).rows[0]!.max;
     await work(client);
     await client.query('commit');
-    const { rows } = await client.query<{ subject: string; payload: Record<string, unknown> }>('select subject, payload from scheduler.outbox where id > $1 order by id', [max ?? 0]);
-    return rows;
+    // Read as the relay reads them: one message per event, batch rows split.
+    const { rows } = await client.query<{ id: string; subject: string; data: string; msg_id: string }>(
+      `select * from (${outboxReadSql('scheduler.outbox', 1_000_000)}) m where m.id > $1`,
+      [max ?? 0],
+    );
+    return rows.map((row) => {
+      const payload = JSON.parse(row.data) as Record<string, unknown>;
+      // The message id JetStream deduplicates on is the event's id.
+      expect(row.msg_id).toBe(payload.id);
+      return { subject: row.subject, payload, outboxRow: row.id };
+    });
   } finally {
     client.release();
   }
@@ -101,6 +111,16 @@ describe('task events written in SQL', () => {
     expect(byId.get(ids[0]!)).toMatchObject({ status: 'completed', completed_at: expect.any(String), last_error: null });
     expect(byId.get(ids[1]!)).toMatchObject({ status: 'pending', attempts: 1, completed_at: null, last_error: 'smtp refused' });
     expect(byId.get(ids[2]!)).toMatchObject({ status: 'failed', attempts: 1, last_error: 'gone for good' });
+
+    // Each statement wrote its events as one batch row; every event has its own id.
+    expect(new Set(claimEvents.map((e) => e.outboxRow)).size).toBe(1);
+    expect(new Set(reportEvents.map((e) => e.outboxRow)).size).toBe(1);
+    const eventIds = [...claimEvents, ...reportEvents].map((e) => e.payload.id);
+    expect(new Set(eventIds).size).toBe(eventIds.length);
+    // occurred_at is the moment of the update the event reports.
+    for (const event of reportEvents) {
+      expect(Date.parse(event.payload.occurred_at as string)).toBe(Date.parse((event.payload.data as { updated_at: string }).updated_at));
+    }
 
     // A refused report (stale attempt) writes no event.
     expect(await eventsOf((client) => recordTaskReports(client, prefix, [reports[0]!], retry, 60_000))).toEqual([]);

@@ -28,6 +28,21 @@ interface OutboxMessage {
 const encoder = new TextEncoder();
 
 /**
+ * The relay's read: up to `batchSize` outbox rows of `table` in id order, locked (`skip locked`),
+ * split into one row per message (a batch row's events in their order) with each envelope as
+ * JSON text and its id as the message id.
+ */
+export function outboxReadSql(table: string, batchSize: number): string {
+  return `select o.id, coalesce(e.event->>'subject', o.subject) as subject,
+            coalesce(e.event->'payload', o.payload)::text as data,
+            coalesce(e.event->'payload'->>'id', o.payload->>'id') as msg_id
+     from (select id, subject, payload from ${table} order by id limit ${Math.trunc(batchSize)} for update skip locked) o
+     left join lateral jsonb_array_elements(case when jsonb_typeof(o.payload->'batch') = 'array' then o.payload->'batch' end)
+       with ordinality as e(event, n) on true
+     order by o.id, e.n`;
+}
+
+/**
  * Publishes outbox rows to JetStream in id order and deletes them in the same transaction that
  * locked them. If the process dies after publishing and before the delete commits, the rows are
  * published again with the same `Nats-Msg-Id` and JetStream drops them as duplicates (the events
@@ -44,6 +59,7 @@ export function startOutboxRelay(options: {
 }): OutboxRelay {
   const batchSize = options.batchSize ?? 256;
   const table = `"${options.schemaName}".outbox`;
+  const readSql = `begin; ${outboxReadSql(table, batchSize)}`;
   let stopped = false;
   let wakeUp: (() => void) | undefined;
   let pendingWake = false;
@@ -60,15 +76,7 @@ export function startOutboxRelay(options: {
   async function publishBatch(): Promise<number> {
     const client = await options.pool.connect();
     try {
-      const results = (await client.query(
-        `begin; select o.id, coalesce(e.event->>'subject', o.subject) as subject,
-                coalesce(e.event->'payload', o.payload)::text as data,
-                coalesce(e.event->'payload'->>'id', o.payload->>'id') as msg_id
-         from (select id, subject, payload from ${table} order by id limit ${Math.trunc(batchSize)} for update skip locked) o
-         left join lateral jsonb_array_elements(case when jsonb_typeof(o.payload->'batch') = 'array' then o.payload->'batch' end)
-           with ordinality as e(event, n) on true
-         order by o.id, e.n`,
-      )) as unknown as Array<pg.QueryResult<OutboxMessage>>;
+      const results = (await client.query(readSql)) as unknown as Array<pg.QueryResult<OutboxMessage>>;
       const messages = results[1]!.rows;
       if (messages.length === 0) {
         await client.query('commit');

@@ -17,10 +17,18 @@ import { subjectOfEvent, taskUpdatedEvent } from '@conveyor/contracts';
  * previous attempts. `test/task-events.test.ts` checks the two against each other and the contract.
  */
 
-/** The columns an update must return for `taskEventsInsertSql` (qualified by the updated table's alias). */
+/** `YYYY-MM-DDTHH:MM:SS.mmmZ` of a timestamptz: `occurred_at`'s form (always with milliseconds). */
+const millisecondsSql = (expr: string) => `to_char((${expr}) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * The columns an update must return for `taskEventsInsertSql` (qualified by the updated table's
+ * alias): the task's, and its `updated_at` rendered once, which is both the event's `occurred_at`
+ * and (without `.000`) its `data.updated_at`.
+ */
 export const taskEventColumns = (alias: string) =>
   ['id', 'tenant_id', 'task_type', 'status', 'dispatched', 'attempts', 'max_attempts', 'execute_at', 'updated_at', 'completed_at', 'last_error', 'complete_on_dispatch']
     .map((c) => `${alias}.${c}`)
+    .concat(`${millisecondsSql(`${alias}.updated_at`)} as updated_at_text`)
     .join(', ');
 
 /**
@@ -30,26 +38,38 @@ export const taskEventColumns = (alias: string) =>
  * cost of building 1,000 events (probe: 10.0 → 9.2 ms per 1,000 inserted events).
  */
 export function rfc3339Sql(expr: string): string {
-  return `replace(to_char((${expr}) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), '.000Z', 'Z')`;
+  return withoutZeroMillisecondsSql(millisecondsSql(expr));
 }
+
+const withoutZeroMillisecondsSql = (text: string) => `replace(${text}, '.000Z', 'Z')`;
 
 /**
  * An `insert into scheduler.outbox … select … from <alias>` writing one `scheduler.task.updated`
- * per row of `alias` (a CTE returning `taskEventColumns`). `subjectParam` is the caller's
- * parameter position for `taskEventParams`. `occurred_at` is taken after the update (rounded to
- * the millisecond like the table's timestamps), so it is never before the task's `updated_at`.
+ * per row of `alias` (a CTE returning `taskEventColumns`), all of them in one batch row.
+ * `subjectParam` is the caller's parameter position for `taskEventParams`.
+ *
+ * - `occurred_at` is the task's `updated_at`: the event is the update, so it is never announced
+ *   before the change it reports.
+ * - Event ids are UUIDs (version 4 layout) made of one random UUID per statement whose last group
+ *   is the task's id in hex: unique, since one statement writes one event per task, at a seventh
+ *   of the cost of a `gen_random_uuid()` per event (0.14 against 0.93 µs here). They serve as
+ *   JetStream's `Nats-Msg-Id`, which only needs them unique.
+ * - The envelope is JSON text, cast to jsonb once with the whole batch. Strings go through
+ *   `to_json(text)` (JSON escaping); ids, counts, uuids and the fixed-format times need none. One
+ *   cast of the whole text costs PostgreSQL less than nested `jsonb_build_object` calls (each
+ *   builds a jsonb value that the enclosing call takes apart again): probe 9.3 → 7.5 ms per 1,000
+ *   inserted events.
+ * - All the statement's events go in one row, `{"batch": [{subject, payload}, …]}` in task id
+ *   order, which the runtime's relay splits into one message per event: one insert, one locked
+ *   read and one delete instead of one of each per event. No row when no task changed.
  */
 export function taskEventsInsertSql(alias: string, subjectParam: string, where = 'true'): string {
   const reserved = `(${alias}.status = 'processing' and not ${alias}.dispatched)`;
-  // The envelope as JSON text, cast to jsonb once. Strings go through `to_json(text)` (JSON
-  // escaping); ids, counts, uuids and the fixed-format times need none. One cast of the whole text
-  // costs PostgreSQL less than three nested `jsonb_build_object` calls (each builds a jsonb value
-  // that the enclosing call takes apart again): probe 9.3 → 7.5 ms per 1,000 inserted events.
   const json = (expr: string) => `coalesce(to_json(${expr})::text, 'null')`;
-  return `insert into scheduler.outbox (subject, payload)
-     select ${subjectParam}::text, (
-       '{"v":1,"id":"' || gen_random_uuid() || '","type":' || ${json(`${subjectParam}::text`)} ||
-       ',"occurred_at":"' || to_char(clock_timestamp()::timestamptz(3) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') ||
+  const subject = json(`${subjectParam}::text`);
+  const envelope = `'{"v":1,"id":"' || (select left(gen_random_uuid()::text, 24)) || right(lpad(to_hex(${alias}.id), 12, '0'), 12) ||
+       '","type":' || ${subject} ||
+       ',"occurred_at":"' || ${alias}.updated_at_text ||
        '","tenant_id":' || ${json(`${alias}.tenant_id`)} ||
        ',"entity":{"typename":"Task","id":"' || ${alias}.id || '"}' ||
        ',"data":{"id":' || ${alias}.id ||
@@ -58,10 +78,14 @@ export function taskEventsInsertSql(alias: string, subjectParam: string, where =
        ',"attempts":' || case when ${reserved} then ${alias}.attempts - 1 else ${alias}.attempts end ||
        ',"max_attempts":' || ${alias}.max_attempts ||
        ',"execute_at":"' || ${rfc3339Sql(`${alias}.execute_at`)} ||
-       '","updated_at":"' || ${rfc3339Sql(`${alias}.updated_at`)} ||
+       '","updated_at":"' || ${withoutZeroMillisecondsSql(`${alias}.updated_at_text`)} ||
        '","completed_at":' || coalesce('"' || ${rfc3339Sql(`${alias}.completed_at`)} || '"', 'null') ||
-       ',"last_error":' || ${json(`${alias}.last_error`)} || '}}')::jsonb
-     from ${alias} where ${where}`;
+       ',"last_error":' || ${json(`${alias}.last_error`)} || '}}'`;
+  return `insert into scheduler.outbox (subject, payload)
+     select ${subjectParam}::text,
+       ('{"batch":[' || string_agg('{"subject":' || ${subject} || ',"payload":' || ${envelope} || '}', ',' order by ${alias}.id) || ']}')::jsonb
+     from ${alias} where ${where}
+     having count(*) > 0`;
 }
 
 /** The parameter of `taskEventsInsertSql`: the events' subject. */
