@@ -5,7 +5,7 @@ import { packOutboxRows, type OutboxRow } from './outbox-rows';
 import type { NewStep } from './step-rows';
 import type { Queryable } from '@conveyor/service-runtime';
 
-/** One execution to start: its row, its first step, start log, outbox events, and its graph when not known stored. */
+/** One execution to start: its row, its first step (done or not), start log, outbox events, and its graph when not known stored. */
 export interface StartedExecution {
   execution: NewExecution & { startedAt: Date };
   step: NewStep;
@@ -14,6 +14,17 @@ export interface StartedExecution {
   outbox: OutboxRow[];
   /** Claim the first step for this process (`running`, with a lease) instead of dispatching it. */
   claimFirst: { claim: string; leaseSeconds: number } | null;
+  /**
+   * The first step ran before the start (a trigger, `runTriggerAtStart`): it is written
+   * `completed` with this output, and its successors are inserted ready, dispatched, or the single
+   * one claimed for this process with `continueWith` (as `commitStepBatch` does).
+   */
+  firstDone: {
+    output: unknown;
+    ports: string[] | null;
+    successors: Array<{ id: string; nodeId: string; nodeType: string }>;
+    continueWith: { claim: string; leaseSeconds: number } | null;
+  } | null;
 }
 
 /**
@@ -27,12 +38,15 @@ export interface StartedExecution {
 export async function insertStartedExecutions(client: Queryable, batch: StartedExecution[]): Promise<Array<ExecutionRow | null>> {
   const graphs = new Map<string, string>();
   for (const item of batch) if (item.graph) graphs.set(item.graph.key, item.graph.json);
-  const items = batch.map(({ execution: e, step: s, logs, outbox, claimFirst }, k) => ({
+  const items = batch.map(({ execution: e, step: s, logs, outbox, claimFirst, firstDone }, k) => ({
     k,
     id: e.id, tenant_id: e.tenantId, schema_id: e.schemaId, schema_version: e.schemaVersion, graph_key: e.graphKey, status: e.status,
     trigger: e.trigger, start_step: e.startStep, input: e.input ?? null, trigger_info: e.triggerInfo, idempotency_key: e.idempotencyKey,
     parent_execution_id: e.parentExecutionId, parent_step_id: e.parentStepId, started_at: e.startedAt.toISOString(),
     step_id: s.id, node_type: s.nodeType, claim: claimFirst?.claim ?? null, lease: claimFirst?.leaseSeconds ?? 0,
+    done: firstDone !== null, out: firstDone?.output ?? null, ports: firstDone?.ports ?? null,
+    succ: firstDone?.successors.map((y) => ({ id: y.id, node_id: y.nodeId, node_type: y.nodeType })) ?? [],
+    cc: firstDone?.continueWith?.claim ?? null, ls: firstDone?.continueWith?.leaseSeconds ?? 0,
     logs: logs.map((l) => ({ id: l.id, execution_id: l.executionId, step_id: l.stepId, node_id: l.nodeId, level: l.level, message: l.message, data: l.data, time: l.time.toISOString() })),
     ob: packOutboxRows(outbox),
   }));
@@ -42,7 +56,7 @@ export async function insertStartedExecutions(client: Queryable, batch: StartedE
        select * from jsonb_to_recordset($1::jsonb) as x(id uuid, tenant_id text, schema_id text, schema_version int,
          graph_key text, status text, trigger text, start_step text, input jsonb, trigger_info jsonb, idempotency_key text,
          parent_execution_id uuid, parent_step_id uuid, started_at timestamptz, step_id uuid, node_type text, claim uuid,
-         lease double precision, logs jsonb, ob jsonb, k int)
+         lease double precision, done boolean, out jsonb, ports jsonb, succ jsonb, cc uuid, ls double precision, logs jsonb, ob jsonb, k int)
      ), g as (
        insert into graphs (key, graph) select * from unnest($2::text[], $3::jsonb[]) on conflict (key) do nothing
      ), e as (
@@ -56,11 +70,26 @@ export async function insertStartedExecutions(client: Queryable, batch: StartedE
      ), w as (
        select i.* from i join e on e.id = i.id
      ), s as (
-       insert into steps (id, execution_id, node_id, node_type, activation, attempt, status, ready, dispatched, input, claim, started_at, lease_until)
-       select step_id, id, start_step, node_type, 1, 1, case when claim is null then 'pending' else 'running' end, true, claim is null, input,
-         claim, case when claim is not null then now() end,
+       -- The first step, and the successors of a first step done at the start (as commit-step-batch
+       -- inserts them), in one insert so that each execution's steps take their seq in this order.
+       insert into steps (id, execution_id, node_id, node_type, activation, attempt, status, ready, dispatched, input, output, ports,
+         claim, started_at, finished_at, lease_until)
+       select id, execution_id, node_id, node_type, 1, 1, status, true, dispatched, input, output, ports, claim,
+         case when status <> 'pending' then now() end, case when status = 'completed' then now() end,
          case when claim is not null then now() + make_interval(secs => lease) end
-       from w
+       from (
+         select w.k, 0 as n, w.step_id as id, w.id as execution_id, w.start_step as node_id, w.node_type,
+           case when w.done then 'completed' when w.claim is null then 'pending' else 'running' end as status,
+           w.claim is null and not w.done as dispatched, w.input, case when w.done then w.out end as output,
+           case when w.done then w.ports end as ports, w.claim, w.lease
+         from w
+         union all
+         select w.k, 1, y.id, w.id, y.node_id, y.node_type, case when w.cc is null then 'pending' else 'running' end,
+           w.cc is null, w.out, null, null, w.cc, w.ls
+         from w cross join lateral jsonb_to_recordset(w.succ) as y(id uuid, node_id text, node_type text)
+         where w.done
+       ) f
+       order by k, n
      ), ${insertLogsAndOutboxCtes('w')}
      select * from e`,
     values: [JSON.stringify(items), [...graphs.keys()], [...graphs.values()]],

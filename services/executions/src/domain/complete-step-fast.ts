@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ExecutionRow } from '../db/execution-rows';
-import type { ClaimedStep, StepRow } from '../db/step-rows';
+import type { ClaimedStep, StepContext, StepRow } from '../db/step-rows';
 import type { EngineDeps } from './engine-deps';
 import { edgeTaken, relevantIncoming, type CompiledGraph } from './graph';
 import { appendLog, dispatchStep, emitExecution, emitStep, type Effects } from './transition';
@@ -56,7 +56,12 @@ export function canFinishFast(graph: CompiledGraph, step: ClaimedStep): boolean 
   return graph.outgoing(step.nodeId).every((edge) => edge.to === step.startStep || graph.node(edge.to) === undefined);
 }
 
-function stepLogs(effects: Effects, step: ClaimedStep, executorLogs: ExecutorLog[]) {
+/** The logs and the event of a completed step: started, the executor's own lines, completed, `step.updated`. */
+export function logCompletedStep(
+  effects: Effects,
+  step: Pick<ClaimedStep, 'id' | 'executionId' | 'nodeId' | 'tenantId' | 'attempt' | 'startedAt'>,
+  executorLogs: ExecutorLog[],
+): void {
   const at = { executionId: step.executionId, stepId: step.id, nodeId: step.nodeId };
   appendLog(effects, step.tenantId, { ...at, level: 'info', message: `step started (attempt ${step.attempt})`, time: step.startedAt ?? new Date() });
   for (const log of executorLogs) appendLog(effects, step.tenantId, { ...at, ...log });
@@ -78,6 +83,60 @@ function commitOf(step: ClaimedStep, claim: string, outcome: { output: unknown; 
   };
 }
 
+/** A claim and lease to run the successors in this process: when there is one and its node is quick, else null. */
+export function continuationClaim(deps: EngineDeps, successors: Array<{ nodeType: string }>): { claim: string; leaseSeconds: number } | null {
+  const timeoutMs = successors.length === 1 ? deps.findNodeModule(successors[0]!.nodeType)?.descriptor.timeoutMs : undefined;
+  return timeoutMs !== undefined && timeoutMs <= maxInProcessTimeoutMs ? { claim: randomUUID(), leaseSeconds: timeoutMs / 1000 + leaseGraceSeconds } : null;
+}
+
+/**
+ * A successor inserted `running` under `claim` in its predecessor's commit, as this worker runs
+ * it next; `output` is the predecessor's output, which becomes its input.
+ */
+export function claimedSuccessor(
+  context: StepContext & { executionId: string },
+  next: { id: string; nodeId: string; nodeType: string },
+  claim: string,
+  output: unknown,
+): Continuation {
+  const now = new Date();
+  return {
+    claim,
+    step: {
+      id: next.id,
+      seq: 0,
+      executionId: context.executionId,
+      nodeId: next.nodeId,
+      nodeType: next.nodeType,
+      activation: 1,
+      attempt: 1,
+      status: 'running',
+      joinState: {},
+      ready: true,
+      dispatched: false,
+      // What the database holds (the output as JSON), so a re-run from the row sees the same input.
+      input: JSON.parse(JSON.stringify(output ?? null)),
+      output: null,
+      ports: null,
+      error: null,
+      wait: null,
+      claim,
+      notBefore: null,
+      createdAt: now,
+      startedAt: now,
+      finishedAt: null,
+      tenantId: context.tenantId,
+      graphKey: context.graphKey,
+      startStep: context.startStep,
+      schemaId: context.schemaId,
+      schemaVersion: context.schemaVersion,
+      executionStartedAt: context.executionStartedAt,
+      executionTrigger: context.executionTrigger,
+      parentExecutionId: context.parentExecutionId,
+    },
+  };
+}
+
 /**
  * Commits a completed step through the fast path. With `mayContinue` and a single successor
  * whose node is quick (timeout at most `maxInProcessTimeoutMs`), the successor is claimed in the
@@ -94,46 +153,13 @@ export async function completeStepQuickly(
   mayContinue: boolean,
 ): Promise<Continuation | null> {
   const effects: Effects = { deps, outbox: [], logs: [], dispatches: [] };
-  stepLogs(effects, step, executorLogs);
+  logCompletedStep(effects, step, executorLogs);
   const successors = graph.outgoing(step.nodeId).map((edge) => ({ id: randomUUID(), nodeId: edge.to, nodeType: graph.node(edge.to)!.type }));
-  const timeoutMs = successors.length === 1 ? deps.findNodeModule(successors[0]!.nodeType)?.descriptor.timeoutMs : undefined;
-  const continueWith = mayContinue && timeoutMs !== undefined && timeoutMs <= maxInProcessTimeoutMs
-    ? { claim: randomUUID(), leaseSeconds: timeoutMs / 1000 + leaseGraceSeconds }
-    : null;
+  const continueWith = mayContinue ? continuationClaim(deps, successors) : null;
   const committed = await deps.stepCommits.submit({ ...commitOf(step, claim, outcome, effects), final: null, successors, continueWith });
   if (!committed) return null;
   deps.signals.outboxWritten();
-  if (committed.continued) {
-    const now = new Date();
-    const next = successors[0]!;
-    return {
-      claim: continueWith!.claim,
-      step: {
-        ...step,
-        id: next.id,
-        seq: 0,
-        nodeId: next.nodeId,
-        nodeType: next.nodeType,
-        activation: 1,
-        attempt: 1,
-        status: 'running',
-        joinState: {},
-        ready: true,
-        dispatched: false,
-        // What the database holds (the output as JSON), so a re-run from the row sees the same input.
-        input: JSON.parse(JSON.stringify(outcome.output ?? null)),
-        output: null,
-        ports: null,
-        error: null,
-        wait: null,
-        claim: continueWith!.claim,
-        notBefore: null,
-        createdAt: now,
-        startedAt: now,
-        finishedAt: null,
-      },
-    };
-  }
+  if (committed.continued) return claimedSuccessor(step, successors[0]!, continueWith!.claim, outcome.output);
   if (committed.status === 'running') {
     for (const successor of successors) dispatchStep(effects, { id: successor.id, executionId: step.executionId });
     await deps.signals.dispatch(effects.dispatches);
@@ -150,7 +176,7 @@ export async function finishExecutionQuickly(
   executorLogs: ExecutorLog[],
 ): Promise<boolean> {
   const effects: Effects = { deps, outbox: [], logs: [], dispatches: [] };
-  stepLogs(effects, step, executorLogs);
+  logCompletedStep(effects, step, executorLogs);
   const finishedAt = new Date();
   const execution: ExecutionRow = {
     id: step.executionId,

@@ -5,7 +5,8 @@ import { insertStartedExecutions, type StartedExecution } from '../db/insert-sta
 import type { Queryable } from '@conveyor/service-runtime';
 import type { EngineDeps, SchemaVersion } from './engine-deps';
 import { normalizeGraph, type CompiledGraph, type GraphNode } from './graph';
-import { leaseGraceSeconds, maxInProcessTimeoutMs, type Continuation } from './complete-step-fast';
+import { claimedSuccessor, continuationClaim, leaseGraceSeconds, logCompletedStep, maxInProcessTimeoutMs, type Continuation } from './complete-step-fast';
+import { runTriggerAtStart } from './trigger-at-start';
 import { appendLog, dispatchStep, emitExecution, type Effects } from './transition';
 
 export type ExecutionTrigger = 'manual' | 'webhook' | 'schedule' | 'subflow';
@@ -60,7 +61,9 @@ const compiledVersions = new WeakMap<object, CompiledGraph>();
 /**
  * Where a start writes: the caller's transaction (subflow) or the pool (one statement, its own
  * transaction). `runFirstStep`: this process runs the first step itself when it is quick (claimed
- * in the start, leased); the claimed step is left in `firstStep` for the caller to run after commit.
+ * in the start, leased), or, when that step is a trigger completed in the start
+ * (`runTriggerAtStart`), its single quick successor; the claimed step is left in `firstStep` for
+ * the caller to run after commit.
  */
 export type StartContext = Effects & {
   client: Queryable;
@@ -73,7 +76,7 @@ export type StartContext = Effects & {
 
 /**
  * Creates an execution of a schema version and its first step, dispatched after commit, in one
- * statement. With an idempotency key seen before for the schema, returns that execution instead
+ * statement (a trigger as first step is run first and written completed, with its successors). With an idempotency key seen before for the schema, returns that execution instead
  * (`created: false`).
  */
 export async function createExecution(
@@ -115,8 +118,18 @@ export async function createExecution(
   emitExecution(own, row);
   appendLog(own, row.tenantId, { executionId: row.id, stepId: null, nodeId: null, level: 'info', message: `execution started (${request.trigger}) at ${start.id}`, time: startedAt });
   const stepId = randomUUID();
-  const timeoutMs = t.runFirstStep ? t.deps.findNodeModule(start.type)?.descriptor.timeoutMs : undefined;
-  const claimFirst = timeoutMs !== undefined && timeoutMs <= maxInProcessTimeoutMs ? { claim: randomUUID(), leaseSeconds: timeoutMs / 1000 + leaseGraceSeconds } : null;
+  // What the database holds (the input as JSON): the first step's input, in its row and in memory.
+  const storedInput: unknown = JSON.parse(JSON.stringify(fields.input ?? null));
+  const trigger = await runTriggerAtStart(t.deps, graph, start, { executionId: row.id, tenantId: row.tenantId, input: storedInput });
+  let firstDone: StartedExecution['firstDone'] = null;
+  let claimFirst: StartedExecution['claimFirst'] = null;
+  if (trigger) {
+    logCompletedStep(own, { id: stepId, executionId: row.id, nodeId: start.id, tenantId: row.tenantId, attempt: 1, startedAt: trigger.startedAt }, trigger.logs);
+    firstDone = { output: trigger.output, ports: trigger.ports, successors: trigger.successors, continueWith: t.runFirstStep ? continuationClaim(t.deps, trigger.successors) : null };
+  } else {
+    const timeoutMs = t.runFirstStep ? t.deps.findNodeModule(start.type)?.descriptor.timeoutMs : undefined;
+    claimFirst = timeoutMs !== undefined && timeoutMs <= maxInProcessTimeoutMs ? { claim: randomUUID(), leaseSeconds: timeoutMs / 1000 + leaseGraceSeconds } : null;
+  }
   const started: StartedExecution = {
     execution: { ...fields, startedAt },
     step: { id: stepId, executionId: row.id, nodeId: start.id, nodeType: start.type, activation: 1, attempt: 1, status: 'pending', ready: true, dispatched: true, input: fields.input, notBefore: null },
@@ -124,6 +137,7 @@ export async function createExecution(
     logs: own.logs,
     outbox: own.outbox,
     claimFirst,
+    firstDone,
   };
   const execution = t.commitStart ? await t.commitStart(started) : (await insertStartedExecutions(t.client, [started]))[0]!;
   if (!execution) {
@@ -131,18 +145,22 @@ export async function createExecution(
     return { execution: existing!, created: false };
   }
   if (!stored) t.afterCommit.push(() => t.deps.graphs.remember(graph));
-  if (claimFirst) {
+  const context = {
+    executionId: row.id, tenantId: row.tenantId, graphKey: graph.key, startStep: start.id, schemaId: row.schemaId, schemaVersion: row.schemaVersion,
+    executionStartedAt: startedAt, executionTrigger: row.trigger, parentExecutionId: row.parentExecutionId,
+  };
+  if (firstDone?.continueWith) {
+    t.firstStep = claimedSuccessor(context, firstDone.successors[0]!, firstDone.continueWith.claim, firstDone.output);
+  } else if (firstDone) {
+    for (const successor of firstDone.successors) dispatchStep(t, { id: successor.id, executionId: row.id });
+  } else if (claimFirst) {
     t.firstStep = {
       claim: claimFirst.claim,
       step: {
-        id: stepId, seq: 0, executionId: row.id, nodeId: start.id, nodeType: start.type, activation: 1, attempt: 1, status: 'running',
-        joinState: {}, ready: true, dispatched: false,
-        // What the database holds (the input as JSON).
-        input: JSON.parse(JSON.stringify(fields.input ?? null)),
+        id: stepId, seq: 0, nodeId: start.id, nodeType: start.type, activation: 1, attempt: 1, status: 'running',
+        joinState: {}, ready: true, dispatched: false, input: storedInput,
         output: null, ports: null, error: null, wait: null, claim: claimFirst.claim, notBefore: null,
-        createdAt: startedAt, startedAt: new Date(), finishedAt: null,
-        tenantId: row.tenantId, graphKey: graph.key, startStep: start.id, schemaId: row.schemaId, schemaVersion: row.schemaVersion,
-        executionStartedAt: startedAt, executionTrigger: row.trigger, parentExecutionId: row.parentExecutionId,
+        createdAt: startedAt, startedAt: new Date(), finishedAt: null, ...context,
       },
     };
   } else {
