@@ -29,9 +29,10 @@ const encoder = new TextEncoder();
  * consumer on its task type; per message, a `completed` report. Reports of the messages that
  * arrive together go out as one batch request (`{"reports": [...]}`, at most 1,000), sent as soon
  * as the previous batch is answered (group commit on the handler side: no timer, no added delay
- * for a lone message); each message is acked once its report is answered, and a batch whose
- * request fails is sent again until a scheduler answers, so a lost report means a redelivery,
- * never a lost task.
+ * for a lone message), and a batch whose request fails is sent again until a scheduler answers,
+ * so a lost report means a redelivery, never a lost task. The consumer acks all up to a message
+ * (`AckPolicy.All`): once every batch up to one is answered, one ack of its last message covers
+ * them all, instead of an ack per message (each one a message the server processes).
  */
 export async function startNoopHandler(nc: NatsConnection, prefix: string, taskType: string): Promise<HandlerStats> {
   const stream = streamName(prefix, 'TASKS');
@@ -40,7 +41,9 @@ export async function startNoopHandler(nc: NatsConnection, prefix: string, taskT
   await jsm.consumers.add(stream, {
     durable_name: durable,
     filter_subject: `${prefix}.tasks.${taskType}`,
-    ack_policy: AckPolicy.Explicit,
+    // One ack covers every earlier delivery (see `ackThrough`): a handler that reports in batches
+    // need not ack each message.
+    ack_policy: AckPolicy.All,
     max_ack_pending: 20_000,
     ack_wait: 30_000_000_000,
   });
@@ -75,6 +78,15 @@ export async function startNoopHandler(nc: NatsConnection, prefix: string, taskT
   const maxInFlight = 4;
   let queue: { msg: JsMsg; task: TaskDispatchMessage }[] = [];
   let sending = 0;
+  /** Batches in delivery order, with whether their reports are answered. */
+  const unacked: { last: JsMsg; answered: boolean }[] = [];
+
+  /** Acks through the last message of the answered batches at the head of `unacked`. */
+  function ackThrough(): void {
+    let last: JsMsg | undefined;
+    while (unacked.length > 0 && unacked[0]!.answered) last = unacked.shift()!.last;
+    last?.ack();
+  }
 
   /** Sends one batch until a scheduler answers it; returns each report's outcome. */
   async function reportCompleted(batch: { task: TaskDispatchMessage }[]): Promise<{ accepted: boolean; status: string | null }[]> {
@@ -101,10 +113,13 @@ export async function startNoopHandler(nc: NatsConnection, prefix: string, taskT
     while (queue.length > 0) {
       const batch = queue.slice(0, maxBatch);
       queue = queue.slice(maxBatch);
+      const entry = { last: batch.at(-1)!.msg, answered: false };
+      unacked.push(entry);
       const results = await reportCompleted(batch);
-      for (const [i, { msg, task }] of batch.entries()) {
+      entry.answered = true;
+      ackThrough();
+      for (const [i, { task }] of batch.entries()) {
         stats.reportsInFlight -= 1;
-        msg.ack();
         if (!results[i]!.accepted) continue;
         stats.accepted.set(task.task_id, (stats.accepted.get(task.task_id) ?? 0) + 1);
         stats.lastAcceptedAt = Date.now();
