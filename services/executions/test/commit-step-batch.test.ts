@@ -128,6 +128,11 @@ describe('the prepared group-commit statement', () => {
         const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
         expect(plan).toMatch(/executions_pkey/);
         expect(plan).not.toMatch(/Seq Scan on executions/);
+        // The update finds each row by its own id: with the batch's id list in its index condition
+        // too, every updated row cost one index descent per id of the batch.
+        const update = plan.slice(plan.indexOf('Update on executions'), plan.indexOf('CTE n'));
+        expect(update).toMatch(/Index Cond: \(id = st\w*\.e\)/);
+        expect(update).not.toMatch(/ANY/);
       } finally {
         client.release(true);
       }
