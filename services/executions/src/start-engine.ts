@@ -57,6 +57,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     ? undefined
     : createSchemasClient({ nc, subject: requestSubject(prefix, 'schemas', schemaVersionRequest.verb), pool, prefix, logger });
   const aborts = new AbortRegistry();
+  const finishWaiter = createFinishWaiter({ nc, prefix, pool });
   const runSteps = options.runSteps !== false;
   const deps: EngineDeps = {
     pool,
@@ -66,7 +67,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     findNodeModule: (type) => options.extraNodeModules?.[type] ?? findNodeModule(type),
     schemas: options.schemas ?? schemasClient!,
     timers: options.timers ?? createSchedulerTimers({ nc, subject: (verb) => requestSubject(prefix, 'scheduler', verb) }),
-    signals: createEngineSignals({ nc, prefix, wakeRelay: options.wakeRelay, logger }),
+    signals: createEngineSignals({ nc, prefix, wakeRelay: options.wakeRelay, logger, localWaiters: finishWaiter }),
     publish: async (subject, data) => {
       nc.publish(`${prefix}.${subject}`, new TextEncoder().encode(JSON.stringify(data ?? null)));
     },
@@ -90,7 +91,6 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   // Steps continue in-process in a process that runs steps; first steps of its own starts take
   // slots of their own (as many as the consumer's), so a burst of starts stays bounded.
   if (runSteps) deps.inProcess = createInProcessSteps({ deps: () => deps, aborts, slots: options.concurrency, logger });
-  const finishWaiter = createFinishWaiter({ nc, prefix, pool });
   const service = createExecutionService(deps, finishWaiter);
   const abortSub = listenForAborts({ nc, prefix, aborts, logger });
   const startSub = serveStartRequests({ nc, subject: requestSubject(prefix, 'executions', executionStartRequest.verb), service, logger });

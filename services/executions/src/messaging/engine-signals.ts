@@ -12,8 +12,20 @@ const encoder = new TextEncoder();
 const maxSignalBytes = 64 * 1024;
 const decoder = new TextDecoder();
 
-/** Signals over core NATS: stop reaches every replica's running executors; ends wake webhook waiters. */
-export function createEngineSignals(options: { nc: NatsConnection; prefix: string; wakeRelay: () => void; logger: Logger }): EngineSignals {
+/**
+ * Signals over core NATS: stop reaches every replica's running executors; ends wake webhook
+ * waiters. An end also wakes this process's own waiters at once (`localWaiters`), with the row in
+ * hand: a `?wait=` call usually waits on the process that ran its execution, which then neither
+ * waits for its own signal to come back nor parses it. The signal still goes out, for waiters on
+ * other replicas.
+ */
+export function createEngineSignals(options: {
+  nc: NatsConnection;
+  prefix: string;
+  wakeRelay: () => void;
+  logger: Logger;
+  localWaiters?: { wake(execution: ExecutionRow): void };
+}): EngineSignals {
   const js = options.nc.jetstream();
   const subject = stepReadySubject(options.prefix);
   return {
@@ -27,6 +39,7 @@ export function createEngineSignals(options: { nc: NatsConnection; prefix: strin
     },
     finished(executions) {
       for (const execution of executions) {
+        options.localWaiters?.wake(execution);
         // The final row rides along so that a waiting webhook call answers without reading it;
         // a large one is left out (the waiter reads it instead).
         const body = encoder.encode(JSON.stringify(execution));
@@ -74,7 +87,11 @@ function reviveExecution(data: Uint8Array): ExecutionRow | null {
  * row at the end). `waitFor` is for an execution that may have ended already: it registers, then
  * reads the row once.
  */
-export function createFinishWaiter(options: { nc: NatsConnection; prefix: string; pool: pg.Pool }): FinishWaiter & { close(): void } {
+export function createFinishWaiter(options: { nc: NatsConnection; prefix: string; pool: pg.Pool }): FinishWaiter & {
+  /** Wakes this process's waiters for a final row it holds (see `createEngineSignals`). */
+  wake(execution: ExecutionRow): void;
+  close(): void;
+} {
   const waiters = new Map<string, Set<(row: ExecutionRow | null) => void>>();
   const subscription = options.nc.subscribe(executionFinishedSubject(options.prefix, '*'), {
     callback: (err, msg) => {
@@ -111,6 +128,10 @@ export function createFinishWaiter(options: { nc: NatsConnection; prefix: string
   };
   return {
     expect,
+    wake(execution) {
+      const set = waiters.get(execution.id);
+      if (set) for (const wake of set) wake(execution);
+    },
     async waitFor(executionId, timeoutMs) {
       const expected = expect(executionId);
       try {
