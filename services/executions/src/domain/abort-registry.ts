@@ -5,14 +5,14 @@
 export class AbortRegistry {
   readonly #running = new Map<string, Set<AbortController>>();
 
-  /** A signal for one executor run; call `release` when the run is over. */
-  acquire(executionId: string): { signal: AbortSignal; release: () => void } {
+  /** A controller for one executor run (aborted on stop); call `release` when the run is over. */
+  acquire(executionId: string): { controller: AbortController; release: () => void } {
     const controller = new AbortController();
     const set = this.#running.get(executionId) ?? new Set();
     set.add(controller);
     this.#running.set(executionId, set);
     return {
-      signal: controller.signal,
+      controller,
       release: () => {
         set.delete(controller);
         if (set.size === 0 && this.#running.get(executionId) === set) this.#running.delete(executionId);

@@ -82,7 +82,7 @@ export async function runClaimedStep(deps: EngineDeps, aborts: AbortRegistry, st
         attempt: step.attempt,
         config: node.config,
         input: step.input,
-        stopSignal: stop.signal,
+        controller: stop.controller,
         publish: deps.publish,
       }, logs);
     } finally {

@@ -17,8 +17,11 @@ export interface ExecutorRun {
   attempt: number;
   config: Record<string, unknown>;
   input: unknown;
-  /** Fires when the execution is stopped. */
-  stopSignal: AbortSignal;
+  /**
+   * This run's controller, aborted when the execution is stopped (`AbortRegistry`); the run aborts
+   * it at the timeout too. Its signal is the executor's.
+   */
+  controller: AbortController;
   publish(subject: string, data: unknown): Promise<void>;
 }
 
@@ -36,24 +39,23 @@ function messageOf(error: unknown): string {
 
 /**
  * Runs a node's executor once with an `AbortSignal` that fires on stop or after the descriptor's
- * timeout. An executor that ignores its signal is abandoned at that moment (its late result is
- * dropped), so a hung node cannot hold a worker slot past its timeout.
+ * timeout (the run's `controller`). An executor that ignores its signal is abandoned at that
+ * moment (its late result is dropped), so a hung node cannot hold a worker slot past its timeout.
  */
 export async function runExecutor(module: NodeModule, run: ExecutorRun, logs: ExecutorLog[]): Promise<RunResult> {
   const timeoutMs = module.descriptor.timeoutMs;
-  // One controller, a cleared timer and a removed listener: `AbortSignal.timeout` + `AbortSignal.any`
-  // cost ~4 % of the executions process under bench/engine, most of it in timeouts that fired
-  // (building a DOMException each) long after their step had finished.
-  const controller = new AbortController();
+  // One controller per run (the stop registry's, aborted here at the timeout), a cleared timer and
+  // a removed listener: `AbortSignal.timeout` + `AbortSignal.any` cost ~4 % of the executions
+  // process under bench/engine, most of it in timeouts that fired (building a DOMException each)
+  // long after their step had finished. (A second controller for the timeout, listening to the
+  // stop signal, added one more controller and listener per step for nothing.)
+  const controller = run.controller;
   const signal = controller.signal;
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     controller.abort(new DOMException(`step timed out after ${timeoutMs} ms`, 'TimeoutError'));
   }, timeoutMs);
-  const onStop = () => controller.abort(run.stopSignal.reason);
-  if (run.stopSignal.aborted) onStop();
-  else run.stopSignal.addEventListener('abort', onStop, { once: true });
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
     onAbort = () => reject(signal.reason);
@@ -84,11 +86,10 @@ export async function runExecutor(module: NodeModule, run: ExecutorRun, logs: Ex
     return { kind: 'waiting', wait: parked };
   } catch (error) {
     if (timedOut) return { kind: 'failed', error: `step timed out after ${timeoutMs} ms`, retryable: true };
-    if (run.stopSignal.aborted) return { kind: 'failed', error: 'step aborted: execution stopped', retryable: false };
+    if (signal.aborted) return { kind: 'failed', error: 'step aborted: execution stopped', retryable: false };
     return { kind: 'failed', error: messageOf(error), retryable: isRetryable(error) };
   } finally {
     clearTimeout(timer);
-    run.stopSignal.removeEventListener('abort', onStop);
     signal.removeEventListener('abort', onAbort!);
   }
 }

@@ -15,9 +15,6 @@ export interface TriggerAtStart {
   successors: Array<{ id: string; nodeId: string; nodeType: string }>;
 }
 
-/** Nothing stops an execution before it exists. */
-const neverStopped = new AbortController().signal;
-
 /**
  * Runs a new execution's first step before the execution is written, when that step is a trigger
  * node (category `trigger`: it hands the start's input on and touches nothing else) that
@@ -47,7 +44,8 @@ export async function runTriggerAtStart(
     attempt: 1,
     config: start.config,
     input: run.input,
-    stopSignal: neverStopped,
+    // Nothing stops an execution before it exists: only the timeout can abort this run.
+    controller: new AbortController(),
     publish: deps.publish,
   }, logs);
   if (result.kind !== 'completed' || !canCompleteFast(graph, { nodeId: start.id }, start.id, result.ports)) return null;
