@@ -13,6 +13,9 @@
  * see scripts/start.ts) so that its own full collections do not show up as platform latency.
  * `BENCH_TIMELINE=<path>` writes every call of (a) as [start epoch ms, latency ms] to
  * `<path>-c<clients>.json`: slow calls that cluster in time point at a stall, not at queueing.
+ * `BENCH_PG_STATS=1` prints the rows each execution writes and reads; `BENCH_PROC_IO=1` splits the
+ * CPU of the executions process, PostgreSQL and NATS into user and system time and counts their
+ * system calls and context switches per execution (`proc-io.ts`).
  *
  * Prints a table and writes bench/engine/results/latest.json.
  */
@@ -23,6 +26,7 @@ import { Worker } from 'node:worker_threads';
 import { Agent, request } from 'undici';
 import { createTestTenant, startTestPlatform, uniqueName } from '@conveyor/testing';
 import { cpuSample as sampleAll } from '../cpu-sample';
+import { procIoPerExecution, procIoSample } from './proc-io';
 
 const durationS = Number(process.env.DURATION_S ?? 10);
 const warmupS = Number(process.env.WARMUP_S ?? 2);
@@ -161,10 +165,13 @@ try {
   for (const concurrency of [1, 50]) {
     let before = cpuSample();
     let tablesBefore: Promise<Record<string, number>> | undefined;
+    let ioBefore: Record<string, number> | undefined;
     const { completed, ...measured } = await webhookLoad(url, secret, concurrency, warmupS, durationS, () => {
       before = cpuSample();
+      if (process.env.BENCH_PROC_IO) ioBefore = procIoSample();
       if (process.env.BENCH_PG_STATS) tablesBefore = tableStats();
     });
+    if (ioBefore) console.log('CPU split and system calls per execution:', procIoPerExecution(ioBefore, procIoSample(), completed));
     if (tablesBefore) printTableStats(await tablesBefore, await tableStats(), completed);
     rows.push({ scenario: 'webhook → 3 nodes (?wait)', concurrency, ...measured, cpu_ms_per_execution: cpuPerExecution(before, cpuSample(), completed) });
     console.log(JSON.stringify(rows.at(-1)));
