@@ -45,7 +45,7 @@ const withoutZeroMillisecondsSql = (text: string) => `replace(${text}, '.000Z', 
 
 /**
  * An `insert into scheduler.outbox … select … from <alias>` writing one `scheduler.task.updated`
- * per row of `alias` (a CTE returning `taskEventColumns`), all of them in one batch row.
+ * per row of `alias` (a CTE returning `taskEventColumns`).
  * `subjectParam` is the caller's parameter position for `taskEventParams`.
  *
  * - `occurred_at` is the task's `updated_at`: the event is the update, so it is never announced
@@ -54,14 +54,15 @@ const withoutZeroMillisecondsSql = (text: string) => `replace(${text}, '.000Z', 
  *   is the task's id in hex: unique, since one statement writes one event per task, at a seventh
  *   of the cost of a `gen_random_uuid()` per event (0.14 against 0.93 µs here). They serve as
  *   JetStream's `Nats-Msg-Id`, which only needs them unique.
- * - The envelope is JSON text, cast to jsonb once with the whole batch. Strings go through
- *   `to_json(text)` (JSON escaping); ids, counts, uuids and the fixed-format times need none. One
- *   cast of the whole text costs PostgreSQL less than nested `jsonb_build_object` calls (each
- *   builds a jsonb value that the enclosing call takes apart again): probe 9.3 → 7.5 ms per 1,000
- *   inserted events.
- * - All the statement's events go in one row, `{"batch": [{subject, payload}, …]}` in task id
- *   order, which the runtime's relay splits into one message per event: one insert, one locked
- *   read and one delete instead of one of each per event. No row when no task changed.
+ * - The envelope is JSON text cast to jsonb once. Strings go through `to_json(text)` (JSON
+ *   escaping); ids, counts, uuids and the fixed-format times need none. One cast of the whole text
+ *   costs PostgreSQL less than nested `jsonb_build_object` calls (each builds a jsonb value that
+ *   the enclosing call takes apart again): probe 9.3 → 7.5 ms per 1,000 inserted events.
+ * - One outbox row per event. A batch row per statement (`{"batch": [...]}`, which the relay
+ *   splits) made the statements and the relay's PostgreSQL work cheaper in isolation (probe-
+ *   statements: relay 14.4 → 5.8 ms per 1,000 tasks) but the drain slower: the relay then
+ *   published thousands of events per cycle in one burst, and bench:scheduler's cold drain fell
+ *   from 15,823–16,835 to 10,593–12,821 tasks/s (scheduler and NATS CPU per task up by a third).
  */
 export function taskEventsInsertSql(alias: string, subjectParam: string, where = 'true'): string {
   const reserved = `(${alias}.status = 'processing' and not ${alias}.dispatched)`;
@@ -82,10 +83,7 @@ export function taskEventsInsertSql(alias: string, subjectParam: string, where =
        '","completed_at":' || coalesce('"' || ${rfc3339Sql(`${alias}.completed_at`)} || '"', 'null') ||
        ',"last_error":' || ${json(`${alias}.last_error`)} || '}}'`;
   return `insert into scheduler.outbox (subject, payload)
-     select ${subjectParam}::text,
-       ('{"batch":[' || string_agg('{"subject":' || ${subject} || ',"payload":' || ${envelope} || '}', ',' order by ${alias}.id) || ']}')::jsonb
-     from ${alias} where ${where}
-     having count(*) > 0`;
+     select ${subjectParam}::text, (${envelope})::jsonb from ${alias} where ${where}`;
 }
 
 /** The parameter of `taskEventsInsertSql`: the events' subject. */
