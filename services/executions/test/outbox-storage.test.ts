@@ -12,6 +12,11 @@ afterAll(async () => {
 });
 
 describe('outbox rows', () => {
+  it('have no index but their key (the relay reads in id order; a row lives for milliseconds)', async () => {
+    const { rows } = await h.pool.query<{ indexname: string }>(`select indexname from pg_indexes where schemaname = 'executions' and tablename = 'outbox'`);
+    expect(rows.map((r) => r.indexname)).toEqual(['outbox_pkey']);
+  });
+
   it('are stored inline and uncompressed up to a page, however compressible', async () => {
     const client = await h.pool.connect();
     try {
