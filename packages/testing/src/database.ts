@@ -14,6 +14,28 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/**
+ * Drops a test database. Its connections get a moment to close first: `pool.end()` resolves once
+ * it has asked its clients to end, before their backends have gone, and a backend that `with
+ * (force)` terminates then sends its client a FATAL error that no listener handles any more (an
+ * uncaught exception that fails the test run). Whatever is still connected after that moment (a
+ * leaked client, a killed process's connection) is terminated by `force`.
+ */
+export async function dropDatabase(name: string, waitMs = 3_000): Promise<void> {
+  const client = new pg.Client({ connectionString: adminDatabaseUrl });
+  await client.connect();
+  try {
+    for (const deadline = Date.now() + waitMs; Date.now() < deadline; ) {
+      const { rows } = await client.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+      if (rows[0]!.n === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await client.query(`drop database if exists "${name}" with (force)`);
+  } finally {
+    await client.end();
+  }
+}
+
 /** A fresh database for one test file; `drop` removes it even while connections linger. */
 export async function createTestDatabase(label: string): Promise<TestDatabase> {
   const name = uniqueName(label);
@@ -26,11 +48,6 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
   return {
     name,
     url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: adminDatabaseUrl });
-      await client.connect();
-      await client.query(`drop database if exists "${name}" with (force)`);
-      await client.end();
-    },
+    drop: () => dropDatabase(name),
   };
 }

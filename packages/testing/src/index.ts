@@ -1,4 +1,4 @@
-export { adminDatabaseUrl, createTestDatabase, uniqueName, type TestDatabase } from './database';
+export { adminDatabaseUrl, createTestDatabase, dropDatabase, uniqueName, type TestDatabase } from './database';
 export { connectTestNats, createTestStreams, deleteTestStreams, testNatsUrl } from './nats';
 export { freePort, repositoryRoot, spawnStartCommand, startServiceProcess, waitForOk, type RunningProcess } from './processes';
 export { migrateServices } from './migrations';

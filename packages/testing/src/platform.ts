@@ -1,6 +1,5 @@
 import { serviceNames } from '@conveyor/contracts';
-import pg from 'pg';
-import { adminDatabaseUrl } from './database';
+import { adminDatabaseUrl, dropDatabase } from './database';
 import { connectTestNats, deleteTestStreams } from './nats';
 import { freePort, spawnStartCommand, waitForOk, type RunningProcess } from './processes';
 
@@ -42,10 +41,7 @@ export async function startTestPlatform(prefix: string, env: Record<string, stri
       const nc = await connectTestNats();
       await deleteTestStreams(nc, prefix);
       await nc.drain();
-      const admin = new pg.Client({ connectionString: adminDatabaseUrl });
-      await admin.connect();
-      await admin.query(`drop database if exists "${prefix}" with (force)`);
-      await admin.end();
+      await dropDatabase(prefix);
     },
   };
 }
