@@ -59,7 +59,21 @@ export function startOutboxRelay(options: {
 }): OutboxRelay {
   const batchSize = options.batchSize ?? 256;
   const table = `"${options.schemaName}".outbox`;
-  const readSql = `begin; ${outboxReadSql(table, batchSize)}`;
+  // The read is prepared once per connection (SQL `prepare`, then `execute` in the same simple-
+  // protocol query as `begin`): PostgreSQL parsed and planned it on every cycle, ~0.09 ms of its
+  // CPU each (bench/engine (a) runs ~0.2 cycles per execution).
+  const statement = `outbox_read_${options.schemaName.replace(/[^a-zA-Z0-9_]/g, '_')}_${Math.trunc(batchSize)}`;
+  const prepared = new WeakSet<pg.PoolClient>();
+  async function prepareRead(client: pg.PoolClient): Promise<void> {
+    if (prepared.has(client)) return;
+    try {
+      await client.query(`prepare ${statement} as ${outboxReadSql(table, batchSize)}`);
+    } catch (error) {
+      // Another relay of the same schema and batch size on this connection prepared it already.
+      if ((error as { code?: string }).code !== '42P05') throw error;
+    }
+    prepared.add(client);
+  }
   let stopped = false;
   let wakeUp: (() => void) | undefined;
   let pendingWake = false;
@@ -76,7 +90,8 @@ export function startOutboxRelay(options: {
   async function publishBatch(): Promise<number> {
     const client = await options.pool.connect();
     try {
-      const results = (await client.query(readSql)) as unknown as Array<pg.QueryResult<OutboxMessage>>;
+      await prepareRead(client);
+      const results = (await client.query(`begin; execute ${statement}`)) as unknown as Array<pg.QueryResult<OutboxMessage>>;
       const messages = results[1]!.rows;
       if (messages.length === 0) {
         await client.query('commit');
