@@ -1,6 +1,19 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /**
+ * The part of the machine a process (its /proc entry) belongs to: `postgres` (any backend),
+ * `nats`, or a service by its directory (`scheduler`, `executions`); undefined for the rest.
+ * Throws when the process ended in between.
+ */
+export function partOfProcess(entry: string): string | undefined {
+  const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  if (cmd.startsWith('postgres:')) return 'postgres';
+  if (cmd.includes('nats-server')) return 'nats';
+  if (cmd.includes('src/main.ts')) return readlinkSync(`/proc/${entry}/cwd`).split('/').at(-1);
+  return undefined;
+}
+
+/**
  * CPU time (ms) used so far by each part of the machine, from /proc (Linux): each service process
  * by its directory (`scheduler`, `executions`), PostgreSQL (all backends), NATS, and this process
  * under `ownKey` (the bench's load generator or handler). The 2 cores are shared, so CPU per
@@ -14,11 +27,7 @@ export function cpuSample(ownKey: string): Record<string, number> {
     // This process is counted below, from its own usage.
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      let key: string | undefined;
-      if (cmd.startsWith('postgres:')) key = 'postgres';
-      else if (cmd.includes('nats-server')) key = 'nats';
-      else if (cmd.includes('src/main.ts')) key = readlinkSync(`/proc/${entry}/cwd`).split('/').at(-1);
+      let key = partOfProcess(entry);
       // A kernel worker's name changes with the work it runs (kworker/0:1-events): the part before it.
       if (!key && process.env.CPU_ALL) key = `other:${readFileSync(`/proc/${entry}/comm`, 'utf8').trim().replace(/^(kworker\/[^-]*)-.*$/, '$1')}`;
       if (!key) continue;

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { partOfProcess } from '../cpu-sample';
 
 /**
  * User and system CPU (ms) and system calls of the executions process and of PostgreSQL (all
@@ -13,11 +14,7 @@ export function procIoSample(): Record<string, number> {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      let key: string | undefined;
-      if (cmd.startsWith('postgres:')) key = 'postgres';
-      else if (cmd.includes('nats-server')) key = 'nats';
-      else if (cmd.includes('src/main.ts')) key = readlinkSync(`/proc/${entry}/cwd`).split('/').at(-1);
+      const key = partOfProcess(entry);
       if (key !== 'postgres' && key !== 'executions' && key !== 'nats') continue;
       const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
       add(`${key} user_ms`, Number(fields[11]) * 10);
