@@ -67,9 +67,8 @@ const withoutZeroMillisecondsSql = (text: string) => `replace(${text}, '.000Z', 
 export function taskEventsInsertSql(alias: string, subjectParam: string, where = 'true'): string {
   const reserved = `(${alias}.status = 'processing' and not ${alias}.dispatched)`;
   const json = (expr: string) => `coalesce(to_json(${expr})::text, 'null')`;
-  const subject = json(`${subjectParam}::text`);
   const envelope = `'{"v":1,"id":"' || (select left(gen_random_uuid()::text, 24)) || right(lpad(to_hex(${alias}.id), 12, '0'), 12) ||
-       '","type":' || ${subject} ||
+       '","type":' || ${json(`${subjectParam}::text`)} ||
        ',"occurred_at":"' || ${alias}.updated_at_text ||
        '","tenant_id":' || ${json(`${alias}.tenant_id`)} ||
        ',"entity":{"typename":"Task","id":"' || ${alias}.id || '"}' ||
