@@ -47,7 +47,16 @@ const sql = new pg.Pool({ connectionString: db.url, max: 2 });
 // unless NODE_SEMI_SPACE_MB says otherwise.
 const semiSpaceMb = /^\d+$/.test(process.env.NODE_SEMI_SPACE_MB ?? '') ? process.env.NODE_SEMI_SPACE_MB : '32';
 const nodeOptions = `${process.env.NODE_OPTIONS ?? ''} --max-semi-space-size=${semiSpaceMb}`.trim();
-const env = { DATABASE_URL: db.url, NATS_PREFIX: prefix, LOG_LEVEL: 'warn', DATABASE_POOL_MAX: '10', NODE_OPTIONS: nodeOptions };
+// PROFILE=1: the scheduler writes a CPU profile of each drain round to PROFILE_DIR (default /tmp).
+const profile = process.env.PROFILE === '1';
+const profilePreload = join(import.meta.dirname, '../gateway/profile-on-signal.mjs');
+const env = {
+  DATABASE_URL: db.url,
+  NATS_PREFIX: prefix,
+  LOG_LEVEL: 'warn',
+  DATABASE_POOL_MAX: '10',
+  NODE_OPTIONS: profile ? `${nodeOptions} --import=${profilePreload}` : nodeOptions,
+};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
@@ -100,8 +109,11 @@ for (let round = 0; round < Number(process.env.DRAIN_ROUNDS ?? 1) && (!only || o
   const wait = at.getTime() - Date.now();
   if (wait > 0) await sleep(wait);
   const cpuBefore = cpuSample();
+  if (profile) scheduler.child.kill('SIGUSR2');
   const done = await waitCompleted(`bench_drain${round || ''}`, drainTasks);
   const cpu = cpuPerTask(cpuBefore, cpuSample(), drainTasks);
+  if (profile) scheduler.child.kill('SIGUSR2');
+  if (process.env.DUMP_OUTPUT) (await import('node:fs')).writeFileSync(`${process.env.DUMP_OUTPUT}.${round}`, scheduler.output());
   const seconds = (done - at.getTime()) / 1000;
   await handler.stop();
   const drain = {
@@ -141,7 +153,11 @@ if (!only || only.includes('lateness')) {
     }),
   );
   const created = Date.now();
+  // CPU over the spread (from the first due time), per task: the cost of dispatching one at a time.
+  await sleep(Math.max(0, start - Date.now()));
+  const cpuBefore = cpuSample();
   await waitCompleted('bench_late', latenessTasks, 200);
+  const cpu = cpuPerTask(cpuBefore, cpuSample(), latenessTasks);
   await handler.stop();
   const late = [...handler.lateness.values()].sort((a, b) => a - b);
   const stored = [...handler.publishLateness.values()].sort((a, b) => a - b);
@@ -155,9 +171,11 @@ if (!only || only.includes('lateness')) {
     min_ms: late[0],
     stored_in_jetstream_p50_ms: percentile(stored, 50),
     stored_in_jetstream_p99_ms: percentile(stored, 99),
+    cpu_us_per_task: cpu,
   };
   results.lateness = lateness;
   console.log(`(b) lateness over ${latenessTasks} tasks spread over ${spreadS} s: p50 ${lateness.p50_ms} ms, p99 ${lateness.p99_ms} ms, max ${lateness.max_ms} ms (min ${lateness.min_ms} ms); stored in JetStream p50 ${lateness.stored_in_jetstream_p50_ms} ms, p99 ${lateness.stored_in_jetstream_p99_ms} ms after execute_at`);
+  console.log(`    CPU µs per task over the spread: ${Object.entries(cpu).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 }
 
 // (c) kill -9 during a drain

@@ -86,6 +86,22 @@ describe('dispatch', () => {
     expect(await report(body, 'completed')).toEqual({ accepted: false, status: 'completed' });
   });
 
+  it('publishes the same attempt again when the replica that reserved a task died before publishing it', async () => {
+    const consumer = await platform.handlerConsumer('reserved_by_the_dead', 'reserved-by-the-dead');
+    const id = await createTask('reserved_by_the_dead', 600_000);
+    // What a replica that reserved the task and died left behind: processing, not dispatched,
+    // attempt 1, past its grace deadline (a reservation's `due_at`).
+    await platform.sql.query(
+      `update scheduler.tasks set status = 'processing', attempts = 1, dispatched = false, due_at = now() - interval '1 second' where id = $1`,
+      [id],
+    );
+    const { msg, body } = await nextMessage(consumer);
+    expect(body).toMatchObject({ task_id: id, attempt: 1 });
+    expect(await report(body, 'completed')).toEqual({ accepted: true, status: 'completed' });
+    msg.ack();
+    expect(await readTask(id)).toMatchObject({ status: 'completed', attempts: 1 });
+  });
+
   it('retries a failing task with backoff until max_attempts, then fails it with the last error', async () => {
     const consumer = await platform.handlerConsumer('flaky', 'flaky');
     const id = await createTask('flaky', 500, { maxAttempts: 3 });

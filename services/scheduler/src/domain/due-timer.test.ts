@@ -33,6 +33,24 @@ describe('createDueTimer', () => {
     expect(fired).toEqual([1_000_000, 1_000_100]);
   });
 
+  it('fires with the kinds of every instant that fell due together', () => {
+    const fired: number[] = [];
+    // The clock the timer reads can run ahead of its setTimeout (a busy event loop fires late).
+    let lag = 0;
+    const timer = createDueTimer({ onDue: (kinds) => fired.push(kinds), now: () => Date.now() + lag });
+    timer.add(1_000_010, 1);
+    timer.add(1_000_010, 4);
+    timer.add(1_000_020, 2);
+    timer.add(1_000_030);
+    vi.advanceTimersByTime(10);
+    expect(fired).toEqual([5]);
+    // The 1_000_020 timer fires when the clock already reads 1_000_040: one call, both kinds.
+    lag = 20;
+    vi.advanceTimersByTime(10);
+    expect(fired).toEqual([5, 3]);
+    expect(timer.size()).toBe(0);
+  });
+
   it('keeps at most maxTimers instants, dropping the latest (the poll finds them later)', () => {
     const timer = createDueTimer({ onDue: () => undefined, maxTimers: 2 });
     timer.add(1_000_300);

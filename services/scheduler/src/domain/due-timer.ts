@@ -8,18 +8,23 @@
  * distinct instants per look-ahead window a heap costs the same and needs no tick thread.
  */
 export interface DueTimer {
-  /** Remembers a due time; fires `onDue` at it (at once if it has passed). */
-  add(dueMs: number): void;
+  /**
+   * Remembers a due time and what is due then (`kinds`, a bit mask of the caller's choosing, 1
+   * unless given); fires `onDue` at it (at once if it has passed) with the kinds of every instant
+   * that fell due together.
+   */
+  add(dueMs: number, kinds?: number): void;
   /** How many distinct instants are waiting. */
   size(): number;
   stop(): void;
 }
 
-export function createDueTimer(options: { onDue: () => void; maxTimers?: number; now?: () => number }): DueTimer {
+export function createDueTimer(options: { onDue: (kinds: number) => void; maxTimers?: number; now?: () => number }): DueTimer {
   const maxTimers = options.maxTimers ?? 100_000;
   const now = options.now ?? Date.now;
   const heap: number[] = [];
-  const known = new Set<number>();
+  /** Each waiting instant and its kinds. */
+  const known = new Map<number, number>();
   let timer: NodeJS.Timeout | undefined;
   let armedFor = Number.POSITIVE_INFINITY;
   let stopped = false;
@@ -59,12 +64,13 @@ export function createDueTimer(options: { onDue: () => void; maxTimers?: number;
     timer = undefined;
     armedFor = Number.POSITIVE_INFINITY;
     const current = now();
-    let due = false;
+    let kinds = 0;
     while (heap.length > 0 && heap[0]! <= current) {
-      known.delete(pop()!);
-      due = true;
+      const instant = pop()!;
+      kinds |= known.get(instant)!;
+      known.delete(instant);
     }
-    if (due) options.onDue();
+    if (kinds !== 0) options.onDue(kinds);
     arm();
   }
 
@@ -79,10 +85,15 @@ export function createDueTimer(options: { onDue: () => void; maxTimers?: number;
   }
 
   return {
-    add(dueMs) {
-      if (stopped || known.has(dueMs)) return;
+    add(dueMs, kinds = 1) {
+      if (stopped) return;
+      const already = known.get(dueMs);
+      if (already !== undefined) {
+        known.set(dueMs, already | kinds);
+        return;
+      }
       if (known.size >= maxTimers && dueMs > heap[0]!) return;
-      known.add(dueMs);
+      known.set(dueMs, kinds);
       push(dueMs);
       arm();
     },
