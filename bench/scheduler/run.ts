@@ -12,6 +12,9 @@
  * every other process on the machine, to see a neighbour's load). DRAIN_ROUNDS=n runs (a) n times
  * in the same processes: the first round is the figure of record (a scheduler and handler fresh
  * from start, their code not yet optimized by V8), the later ones show the same drain warm.
+ * PROFILE=1 has the scheduler write a V8 CPU profile of each drain round
+ * (`<PROFILE_DIR or /tmp>/scheduler-<pid>-<round>.cpuprofile`, bench/gateway/profile-on-signal.mjs).
+ * (b) also prints the CPU time per task of each process over the spread.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,7 +50,6 @@ const sql = new pg.Pool({ connectionString: db.url, max: 2 });
 // unless NODE_SEMI_SPACE_MB says otherwise.
 const semiSpaceMb = /^\d+$/.test(process.env.NODE_SEMI_SPACE_MB ?? '') ? process.env.NODE_SEMI_SPACE_MB : '32';
 const nodeOptions = `${process.env.NODE_OPTIONS ?? ''} --max-semi-space-size=${semiSpaceMb}`.trim();
-// PROFILE=1: the scheduler writes a CPU profile of each drain round to PROFILE_DIR (default /tmp).
 const profile = process.env.PROFILE === '1';
 const profilePreload = join(import.meta.dirname, '../gateway/profile-on-signal.mjs');
 const env = {
@@ -113,7 +115,6 @@ for (let round = 0; round < Number(process.env.DRAIN_ROUNDS ?? 1) && (!only || o
   const done = await waitCompleted(`bench_drain${round || ''}`, drainTasks);
   const cpu = cpuPerTask(cpuBefore, cpuSample(), drainTasks);
   if (profile) scheduler.child.kill('SIGUSR2');
-  if (process.env.DUMP_OUTPUT) (await import('node:fs')).writeFileSync(`${process.env.DUMP_OUTPUT}.${round}`, scheduler.output());
   const seconds = (done - at.getTime()) / 1000;
   await handler.stop();
   const drain = {
