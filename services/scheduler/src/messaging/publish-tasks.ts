@@ -3,8 +3,6 @@ import { formatTimestamp } from '../domain/rfc3339';
 import type { DispatchTask } from '../domain/task';
 import type { BatchPublisher } from '@conveyor/service-runtime';
 
-const encoder = new TextEncoder();
-
 /**
  * The message body as text. A task's payload is spliced in as the JSON text PostgreSQL returned
  * (`jsonb::text`: valid JSON, spaced as PostgreSQL prints it) instead of being parsed into
@@ -45,7 +43,8 @@ export function createTaskPublisher(publisher: BatchPublisher, prefix: string): 
     publisher.publishAll(
       tasks.map((task) => ({
         subject: subjectOf(task.taskType),
-        data: encoder.encode(dispatchBody(task)),
+        // `Buffer.from`, like the outbox relay: cheaper than `TextEncoder` for a few hundred bytes.
+        data: Buffer.from(dispatchBody(task), 'utf8'),
         msgId: `${task.id}:${task.attempts}`,
       })),
     );
