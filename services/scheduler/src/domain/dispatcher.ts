@@ -35,19 +35,6 @@ export interface Dispatcher {
 }
 
 /**
- * Turns due rows into JetStream messages. Three ways learn that something is due:
- * 1. the in-memory timer, armed for every due time inside the look-ahead window (precision);
- * 2. `wake` from inserts in this process and NOTIFY from the others (new near-due tasks);
- * 3. a poll every `pollMs` that reloads the window and expires overdue attempts (backstop).
- * After a restart the first poll finds every overdue task; its due time has passed, so it runs at once.
- *
- * Reservations: `prefetchMs` before a task's due time the dispatcher claims it (processing, not
- * yet dispatched) and keeps it in memory; at the due instant only the JetStream publish remains,
- * with no database round trip on the critical path. On this shared 2-core machine that halved
- * the p99 lateness (see docs/scheduler.md). Tasks already due when found take the one-transaction
- * claim-publish-commit path.
- */
-/**
  * What an instant of the timer is due for, so that a pass runs only the statements it needs
  * (1,000 tasks spread over 30 s make about 66 instants a second: each ran every statement before).
  */
@@ -61,6 +48,20 @@ const Due = {
 } as const;
 const everything = Due.claim | Due.reserve;
 
+/**
+ * Turns due rows into JetStream messages. Three ways learn that something is due:
+ * 1. the in-memory timer, armed for every due time inside the look-ahead window (precision);
+ * 2. `wake` from inserts in this process and NOTIFY from the others (new near-due tasks);
+ * 3. a poll every `pollMs` that reloads the window, expires overdue attempts and re-publishes
+ *    stale reservations (backstop).
+ * After a restart the first poll finds every overdue task; its due time has passed, so it runs at once.
+ *
+ * Reservations: `prefetchMs` before a task's due time the dispatcher claims it (processing, not
+ * yet dispatched) and keeps it in memory; at the due instant only the JetStream publish remains,
+ * with no database round trip on the critical path. On this shared 2-core machine that halved
+ * the p99 lateness (see docs/scheduler.md). Tasks already due when found take the one-transaction
+ * claim-publish-commit path.
+ */
 export function startDispatcher(deps: DispatcherDeps): Dispatcher {
   const { config, logger } = deps;
   let stopped = false;
@@ -156,7 +157,7 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
    * Expired attempts and stale reservations are the poll's (`pollMs`): neither is precise to the
    * millisecond (a report deadline, a replica gone for seconds). Before, every instant ran all of
    * these: seven transactions where now there are one or two (bench:scheduler (b): PostgreSQL's
-   * CPU over the spread fell by a third, see docs/scheduler.md).
+   * CPU over the spread halved, see docs/scheduler.md).
    */
   async function drainOnce(kinds: number): Promise<void> {
     const now = new Date();
