@@ -71,7 +71,7 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
   const timer = createDueTimer({
     // The reserved tasks' messages go out first; the pass over the table starts once JetStream
     // holds them, so its queries do not compete with their publish and delivery for the CPU.
-    onDue: (kinds) => void publishDueReservations().finally(() => void drain(kinds)),
+    onDue: (kinds) => void publishDueReservations().finally(() => drain(kinds)),
   });
   const reservations = new Map<number, { task: DispatchTask; dueMs: number }>();
   /** Published reservations being marked dispatched (awaited by `stop`). */
@@ -187,9 +187,10 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
     }
   }
 
-  function drain(kinds: number): Promise<void> {
+  /** Runs passes until nothing is pending; a pass in progress picks `kinds` up after it. */
+  function drain(kinds: number): void {
     pending |= kinds & everything;
-    if (draining || pending === 0) return draining ?? Promise.resolve();
+    if (draining || pending === 0) return;
     draining = (async () => {
       try {
         while (pending !== 0 && !stopped) {
@@ -204,7 +205,6 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
         draining = undefined;
       }
     })();
-    return draining;
   }
 
   async function poll(): Promise<void> {
