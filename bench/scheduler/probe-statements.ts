@@ -39,7 +39,7 @@ for (let round = 0; round < rounds; round++) {
   t = process.hrtime.bigint();
   // The relay's cycles (its own read statement, 256 rows a cycle) until the outbox is empty.
   for (;;) {
-    const results = (await client.query(`begin; ${outboxReadSql('scheduler.outbox', 256)}`)) as unknown as pg.QueryResult<{ id: string }>[];
+    const results = (await client.query(`begin; ${outboxReadSql('scheduler.outbox', 256, 'json')}`)) as unknown as pg.QueryResult<{ id: string }>[];
     const ids = [...new Set(results[1]!.rows.map((r) => r.id))];
     await client.query(ids.length > 0 ? `delete from scheduler.outbox where id in (${ids.join(',')}); commit` : 'commit');
     if (ids.length === 0) break;

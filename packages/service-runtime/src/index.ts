@@ -5,7 +5,7 @@ export { withTransaction, type Queryable } from './db/transaction';
 export { ensureDatabase, migrateServiceSchema, migrationsJournal } from './db/migrate';
 export { createOutboxTable, type OutboxTable } from './outbox/outbox-table';
 export { appendEvent, type AppendEventInput } from './outbox/append-event';
-export { outboxReadSql, startOutboxRelay, type OutboxRelay } from './outbox/outbox-relay';
+export { envelopeId, outboxReadSql, startOutboxRelay, type OutboxPayloadType, type OutboxRelay } from './outbox/outbox-relay';
 export { connectNats, ensureStreams } from './nats/connect';
 export { requestOverNats, respondWithError, serveRequests } from './nats/request-reply';
 export { createBatchPublisher, type BatchPublisher, type OutgoingMessage } from './nats/batch-publisher';

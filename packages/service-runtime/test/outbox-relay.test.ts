@@ -13,7 +13,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { AckPolicy, DeliverPolicy, type NatsConnection } from 'nats';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendEvent, createLogger, createOutboxTable, startOutboxRelay } from '../src/index';
+import { appendEvent, createLogger, createOutboxTable, envelopeId, startOutboxRelay } from '../src/index';
 
 const outbox = createOutboxTable(pgSchema('catalog'));
 const logger = createLogger('test', 'silent');
@@ -38,19 +38,19 @@ afterAll(async () => {
   await database.drop();
 });
 
-async function streamMessages(): Promise<Array<{ msgId: string | undefined; subject: string; id: string }>> {
+async function streamMessages(): Promise<Array<{ msgId: string | undefined; subject: string; id: string; text: string }>> {
   const jsm = await nc.jetstreamManager();
   const name = streamName(prefix, 'EVENTS');
   const info = await jsm.streams.info(name);
   const consumer = await jsm.consumers.add(name, { ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All });
-  const messages: Array<{ msgId: string | undefined; subject: string; id: string }> = [];
+  const messages: Array<{ msgId: string | undefined; subject: string; id: string; text: string }> = [];
   const js = nc.jetstream();
   const c = await js.consumers.get(name, consumer.name);
   const total = info.state.messages;
   if (total > 0) {
     const batch = await c.fetch({ max_messages: total, expires: 2_000 });
     for await (const m of batch) {
-      messages.push({ msgId: m.headers?.get('Nats-Msg-Id'), subject: m.subject, id: (m.json() as { id: string }).id });
+      messages.push({ msgId: m.headers?.get('Nats-Msg-Id'), subject: m.subject, id: (m.json() as { id: string }).id, text: m.string() });
       if (messages.length === total) break;
     }
   }
@@ -137,5 +137,44 @@ describe('outbox relay', () => {
         data: { instance_id: 'x' } as never,
       }),
     ).rejects.toThrow();
+  });
+
+  it('relays a json outbox verbatim: each envelope exactly as written, its id as Nats-Msg-Id wherever the id stands', async () => {
+    await pool.query(`create schema jsonbox; create table jsonbox.outbox (id bigserial primary key, subject text not null, payload json not null)`);
+    const before = (await streamMessages()).length;
+    const subject = `${prefix}.catalog.instance.started`;
+    const written = [
+      // As JSON.stringify and the scheduler's SQL write envelopes.
+      `{"v":1,"id":"${uniqueName('first')}","type":"${subject}","data":{"note":"é \\"quoted\\""}}`,
+      // The id elsewhere: found by parsing the envelope.
+      `{ "type": "${subject}", "id": "${uniqueName('later')}", "v": 1 }`,
+    ];
+    for (const text of written) await pool.query('insert into jsonbox.outbox (subject, payload) values ($1, $2)', [subject, text]);
+    const relay = startOutboxRelay({ pool, schemaName: 'jsonbox', nc, logger, pollMs: 50 });
+    for (;;) {
+      const { rows } = await pool.query<{ n: string }>('select count(*) as n from jsonbox.outbox');
+      if (Number(rows[0]!.n) === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await relay.stop();
+
+    const messages = (await streamMessages()).slice(before);
+    expect(messages.map((m) => m.text)).toEqual(written);
+    for (const m of messages) expect(m.msgId).toBe(m.id);
+  });
+});
+
+describe('envelopeId', () => {
+  it('reads the id off the opening that JSON.stringify or a jsonb rendering gives, and parses any other envelope', () => {
+    expect(envelopeId('{"v":1,"id":"a-1","type":"t"}')).toBe('a-1');
+    expect(envelopeId('{"v": 1, "id": "b-2", "data": {}}')).toBe('b-2');
+    expect(envelopeId('{"type":"t","id":"c-3","v":1}')).toBe('c-3');
+    // An id with an escaped character is not taken from the opening but parsed.
+    expect(envelopeId('{"v":1,"id":"d\\"4"}')).toBe('d"4');
+  });
+
+  it('refuses an envelope without an id', () => {
+    expect(() => envelopeId('{"v":1,"type":"t"}')).toThrow('no id');
+    expect(() => envelopeId('{"v":1,"id":""}')).toThrow('no id');
   });
 });

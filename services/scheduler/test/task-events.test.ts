@@ -1,5 +1,5 @@
 import { eventEnvelopeSchema, taskUpdatedEvent } from '@conveyor/contracts';
-import { outboxReadSql } from '@conveyor/service-runtime';
+import { envelopeId, outboxReadSql } from '@conveyor/service-runtime';
 import { createTestDatabase, migrateServices, type TestDatabase } from '@conveyor/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,15 +46,15 @@ async function eventsOf(work: (client: pg.PoolClient) => Promise<unknown>) {
     const max = (await client.query<{ max: string | null }>('select max(id) from scheduler.outbox')).rows[0]!.max;
     await work(client);
     await client.query('commit');
-    // Read as the relay reads them: one message per event, batch rows split.
-    const { rows } = await client.query<{ id: string; subject: string; data: string; msg_id: string }>(
-      `select * from (${outboxReadSql('scheduler.outbox', 1_000_000)}) m where m.id > $1`,
+    // Read as the relay reads them: one message per event, the envelope's text as written.
+    const { rows } = await client.query<{ id: string; subject: string; data: string }>(
+      `select * from (${outboxReadSql('scheduler.outbox', 1_000_000, 'json')}) m where m.id > $1`,
       [max ?? 0],
     );
     return rows.map((row) => {
       const payload = JSON.parse(row.data) as Record<string, unknown>;
       // The message id JetStream deduplicates on is the event's id.
-      expect(row.msg_id).toBe(payload.id);
+      expect(envelopeId(row.data)).toBe(payload.id);
       return { subject: row.subject, payload };
     });
   } finally {

@@ -12,33 +12,57 @@ export interface OutboxRelay {
 
 /**
  * One message to publish, as PostgreSQL hands it over. An outbox row holds one event (`payload`
- * is its envelope) or several events committed together (`payload.batch`, each with its subject
- * and envelope), which are published as separate messages in order. A batch row costs one insert
- * and one delete instead of one per event; the messages on the wire are the same. (bench/engine:
- * 13 events per execution became 4 rows.) PostgreSQL splits the batches and renders each
- * envelope as JSON text, so the relay neither parses nor re-serialises an event: it was a third
- * of what the executions process allocated under bench/engine.
+ * is its envelope) or, in a `jsonb` outbox, several events committed together (`payload.batch`,
+ * each with its subject and envelope), which are published as separate messages in order. A batch
+ * row costs one insert and one delete instead of one per event; the messages on the wire are the
+ * same. (bench/engine: 13 events per execution became 4 rows.) PostgreSQL splits the batches and
+ * renders each envelope as JSON text, so the relay neither parses nor re-serialises an event: it
+ * was a third of what the executions process allocated under bench/engine.
  */
 interface OutboxMessage {
   id: string;
   subject: string;
   data: string;
-  msg_id: string;
 }
+
+/** The type of an outbox's `payload` column (`createOutboxTable`). */
+export type OutboxPayloadType = 'json' | 'jsonb';
 
 /**
  * The relay's read: up to `batchSize` outbox rows of `table` in id order, locked (`skip locked`),
- * split into one row per message (a batch row's events in their order) with each envelope as
- * JSON text and its id as the message id.
+ * each envelope as JSON text. In a `jsonb` outbox batch rows are split into one row per message
+ * (a batch row's events in their order); a `json` outbox's text is handed over untouched.
  */
-export function outboxReadSql(table: string, batchSize: number): string {
+export function outboxReadSql(table: string, batchSize: number, payloadType: OutboxPayloadType = 'jsonb'): string {
+  const rows = `select id, subject, payload from ${table} order by id limit ${Math.trunc(batchSize)} for update skip locked`;
+  if (payloadType === 'json') return `select id, subject, payload::text as data from (${rows}) o`;
   return `select o.id, coalesce(e.event->>'subject', o.subject) as subject,
-            coalesce(e.event->'payload', o.payload)::text as data,
-            coalesce(e.event->'payload'->>'id', o.payload->>'id') as msg_id
-     from (select id, subject, payload from ${table} order by id limit ${Math.trunc(batchSize)} for update skip locked) o
+            coalesce(e.event->'payload', o.payload)::text as data
+     from (${rows}) o
      left join lateral jsonb_array_elements(case when jsonb_typeof(o.payload->'batch') = 'array' then o.payload->'batch' end)
        with ordinality as e(event, n) on true
      order by o.id, e.n`;
+}
+
+/**
+ * An envelope opens with its version and id: `{"v":1,"id":"…"` as `JSON.stringify` and the
+ * scheduler's SQL write it, `{"v": 1, "id": "…"` as PostgreSQL renders a `jsonb` (whose keys are
+ * ordered by length).
+ */
+const envelopeOpening = /^\{"v": ?1, ?"id": ?"([^"\\]+)"/;
+
+/**
+ * An envelope's id, its `Nats-Msg-Id`, read off the opening of its text, or by parsing the whole
+ * envelope when it opens otherwise. Asking PostgreSQL for `payload->>'id'` cost it a parse of
+ * every envelope: about 4.5 µs of its CPU per event on the 2-core bench machine, a third of the
+ * relay's statement (bench/scheduler/probe-statements.ts).
+ */
+export function envelopeId(data: string): string {
+  const opening = envelopeOpening.exec(data);
+  if (opening) return opening[1]!;
+  const id = (JSON.parse(data) as { id?: unknown }).id;
+  if (typeof id !== 'string' || id === '') throw new Error('an outbox envelope has no id');
+  return id;
 }
 
 /**
@@ -63,10 +87,24 @@ export function startOutboxRelay(options: {
   // CPU each (bench/engine (a) runs ~0.2 cycles per execution).
   const statement = `outbox_read_${options.schemaName.replace(/[^a-zA-Z0-9_]/g, '_')}_${Math.trunc(batchSize)}`;
   const prepared = new WeakSet<pg.PoolClient>();
+  // The payload's type, read from the catalog once: the migrations decide it.
+  let readSql: Promise<string> | undefined;
+  async function readSqlOf(client: pg.PoolClient): Promise<string> {
+    const { rows } = await client.query<{ type: string }>(
+      `select format_type(atttypid, atttypmod) as type from pg_attribute where attrelid = $1::regclass and attname = 'payload'`,
+      [table],
+    );
+    return outboxReadSql(table, batchSize, rows[0]?.type === 'json' ? 'json' : 'jsonb');
+  }
   async function prepareRead(client: pg.PoolClient): Promise<void> {
     if (prepared.has(client)) return;
+    readSql ??= readSqlOf(client).catch((error: unknown) => {
+      readSql = undefined;
+      throw error;
+    });
+    const sql = await readSql;
     try {
-      await client.query(`prepare ${statement} as ${outboxReadSql(table, batchSize)}`);
+      await client.query(`prepare ${statement} as ${sql}`);
     } catch (error) {
       // Another relay of the same schema and batch size on this connection prepared it already.
       if ((error as { code?: string }).code !== '42P05') throw error;
@@ -99,7 +137,7 @@ export function startOutboxRelay(options: {
       // One connection keeps publish order; acks are awaited together: one round trip per batch.
       // `Buffer.from` rather than `TextEncoder`: about half the CPU for an event's few hundred bytes
       // in Node 20 (0.5–3.2 against 2.0–5.5 µs a string, a micro-benchmark of 20,000 envelopes).
-      await publisher.publishAll(messages.map((m) => ({ subject: m.subject, data: Buffer.from(m.data, 'utf8'), msgId: m.msg_id })));
+      await publisher.publishAll(messages.map((m) => ({ subject: m.subject, data: Buffer.from(m.data, 'utf8'), msgId: envelopeId(m.data) })));
       const ids = [...new Set(messages.map((m) => String(m.id)))];
       if (!ids.every((id) => /^\d+$/.test(id))) throw new Error('outbox ids must be integers');
       await client.query(`delete from ${table} where id in (${ids.join(',')}); commit`);

@@ -1,4 +1,4 @@
-import { bigserial, jsonb, text, timestamp, type PgSchema } from 'drizzle-orm/pg-core';
+import { bigserial, json, jsonb, text, timestamp, type PgSchema } from 'drizzle-orm/pg-core';
 
 /**
  * The outbox of one service, in that service's own schema. A state change and the event that
@@ -7,12 +7,17 @@ import { bigserial, jsonb, text, timestamp, type PgSchema } from 'drizzle-orm/pg
  * is its `Nats-Msg-Id`. No index but the key: the relay reads in id order, and a row lives for
  * milliseconds (each service's migration `…_outbox_no_created_at_index` dropped the one on
  * `created_at`, which nothing read).
+ *
+ * `payload` is `jsonb` unless the service asks for `json`. A `json` payload is stored as the text
+ * it was written in and handed to the relay as is: PostgreSQL neither builds a binary document
+ * when the row is inserted nor renders one when it is read. It cannot hold batch rows (the relay
+ * does not look inside it). The scheduler, which writes two events per task, uses it.
  */
-export function createOutboxTable(schema: PgSchema) {
+export function createOutboxTable(schema: PgSchema, options: { payload?: 'json' | 'jsonb' } = {}) {
   return schema.table('outbox', {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     subject: text('subject').notNull(),
-    payload: jsonb('payload').notNull(),
+    payload: (options.payload === 'json' ? json('payload') : jsonb('payload')).notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   });
 }

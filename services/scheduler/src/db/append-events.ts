@@ -38,7 +38,7 @@ export async function appendEvents(client: Queryable, prefix: string, events: Pe
     subjects.push(subject);
     payloads.push(JSON.stringify(envelope));
   }
-  await client.query('insert into scheduler.outbox (subject, payload) select * from unnest($1::text[], $2::jsonb[])', [subjects, payloads]);
+  await client.query('insert into scheduler.outbox (subject, payload) select * from unnest($1::text[], $2::json[])', [subjects, payloads]);
 }
 
 /** `scheduler.task.updated` for a task's current state. */

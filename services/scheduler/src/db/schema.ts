@@ -3,7 +3,8 @@ import { bigint, bigserial, boolean, index, integer, jsonb, pgSchema, text, time
 import { createOutboxTable } from '@conveyor/service-runtime/outbox-table';
 
 export const schedulerSchema = pgSchema('scheduler');
-export const outbox = createOutboxTable(schedulerSchema);
+// `json`: the two events per task are written and relayed as text (`task-events-sql.ts`).
+export const outbox = createOutboxTable(schedulerSchema, { payload: 'json' });
 
 const ms = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
 
