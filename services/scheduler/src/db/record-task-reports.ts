@@ -2,6 +2,7 @@ import type { TaskStatus } from '@conveyor/contracts';
 import type pg from 'pg';
 import { retryDueAtSql, type RetryPolicy } from './retry-delay';
 import { taskEventColumns, taskEventParams, taskEventsInsertSql } from './task-events-sql';
+import { statusIsSql } from './status-sql';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
@@ -100,7 +101,7 @@ async function applyReports(client: Queryable, prefix: string, reports: TaskRepo
          completed_at = case when r.outcome = 'completed' then clock_timestamp() else t.completed_at end,
          updated_at = clock_timestamp()
        from r
-       where t.id = r.id and r.attempt = t.attempts and t.status = 'processing'
+       where t.id = r.id and r.attempt = t.attempts and ${statusIsSql('t', 'processing')}
        returning ${taskEventColumns('t')}, t.due_at
      ), e as (${taskEventsInsertSql('u', '$9')})
      select id, status, extract(epoch from due_at)::float8 * 1000 as due_at_ms from u`,

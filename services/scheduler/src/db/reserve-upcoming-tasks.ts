@@ -3,6 +3,7 @@ import type { DispatchTask } from '../domain/task';
 import { claimForDispatch } from './claim-due-tasks';
 import { dispatchColumnsOf, dispatchTaskFromRow, type DispatchTaskRow } from './dispatch-task-row';
 import { taskEventColumns, taskEventParams, taskEventsInsertSql } from './task-events-sql';
+import { statusIsSql } from './status-sql';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
@@ -51,7 +52,7 @@ export async function markReservationsDispatched(client: Queryable, prefix: stri
        update scheduler.tasks t set dispatched = true, updated_at = clock_timestamp(),
          due_at = clock_timestamp() + $3::float8 * interval '1 millisecond'
        from unnest($1::bigint[], $2::int[]) as r(id, attempt)
-       where t.id = r.id and t.attempts = r.attempt and t.status = 'processing' and not t.dispatched
+       where t.id = r.id and t.attempts = r.attempt and ${statusIsSql('t', 'processing')} and not t.dispatched
        returning ${taskEventColumns('t')}
      ), e as (${taskEventsInsertSql('u', '$4', 'not u.complete_on_dispatch')})
      select id from u`,
@@ -68,7 +69,7 @@ export async function releaseReservations(client: Queryable, tasks: DispatchTask
     `update scheduler.tasks t set status = 'pending', attempts = t.attempts - 1, dispatched = true, updated_at = clock_timestamp(),
        due_at = t.due_at - $3::float8 * interval '1 millisecond'
      from unnest($1::bigint[], $2::int[]) as r(id, attempt)
-     where t.id = r.id and t.attempts = r.attempt and t.status = 'processing' and not t.dispatched`,
+     where t.id = r.id and t.attempts = r.attempt and ${statusIsSql('t', 'processing')} and not t.dispatched`,
     [tasks.map((t) => t.id), tasks.map((t) => t.attempts), graceMs],
   );
 }

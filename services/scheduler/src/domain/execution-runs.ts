@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { withTransaction } from '@conveyor/service-runtime';
 import type { TaskReport } from '../db/record-task-reports';
 import type { ReportBatcher } from './report-batcher';
+import { statusIsSql } from '../db/status-sql';
 
 const finalStatuses = new Set(['completed', 'failed', 'stopped']);
 
@@ -43,7 +44,7 @@ export function createExecutionRuns(deps: { pool: pg.Pool; logger: Logger; repor
         await lock(client, executionId);
         await client.query(
           `update scheduler.tasks set execution_id = $3, due_at = clock_timestamp() + $4::float8 * interval '1 millisecond', updated_at = clock_timestamp()
-           where id = $1 and attempts = $2 and status = 'processing'`,
+           where id = $1 and attempts = $2 and ${statusIsSql('scheduler.tasks', 'processing')}`,
           [taskId, attempt, executionId, deps.runTimeoutMs],
         );
         const { rows } = await client.query<{ status: string; error: string | null }>('select status, error from scheduler.finished_executions where execution_id = $1', [executionId]);
