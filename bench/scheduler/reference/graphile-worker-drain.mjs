@@ -29,8 +29,13 @@ const connectionString = `${base}/${database}`;
 const logger = new Logger(() => () => {});
 try {
   await runMigrations({ connectionString, logger });
+  // The worker's own pool, the size graphile-worker gives its pool by default (10), so that it is
+  // ended before the database is dropped: a connection of a pool left to the worker could outlive
+  // `stop()`, and the drop's `force` then failed the run with an unhandled pool error.
+  const workerPool = new pg.Pool({ connectionString, max: 10 });
+  workerPool.on('error', () => {});
   const runner = await run({
-    connectionString,
+    pgPool: workerPool,
     logger,
     concurrency: Number(process.env.CONCURRENCY ?? 24),
     noHandleSignals: true,
@@ -57,6 +62,7 @@ try {
     console.log(`graphile-worker drain${round ? ` round ${round + 1} (warm)` : ''}: ${n} jobs in ${seconds.toFixed(2)} s = ${Math.round(n / seconds)} jobs/s`);
   }
   await runner.stop();
+  await workerPool.end();
   await pool.end();
 } finally {
   await admin.query(`drop database ${database} with (force)`);
