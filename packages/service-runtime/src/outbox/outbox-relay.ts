@@ -2,6 +2,7 @@ import type { NatsConnection } from 'nats';
 import { createBatchPublisher } from '../nats/batch-publisher';
 import type pg from 'pg';
 import type { Logger } from '../logger';
+import type { OutboxPayloadType } from './outbox-table';
 
 export interface OutboxRelay {
   /** Publishes what is pending now instead of waiting for the next poll. */
@@ -24,9 +25,6 @@ interface OutboxMessage {
   subject: string;
   data: string;
 }
-
-/** The type of an outbox's `payload` column (`createOutboxTable`). */
-export type OutboxPayloadType = 'json' | 'jsonb';
 
 /**
  * The relay's read: up to `batchSize` outbox rows of `table` in id order, locked (`skip locked`),

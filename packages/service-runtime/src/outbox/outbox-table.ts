@@ -13,7 +13,10 @@ import { bigserial, json, jsonb, text, timestamp, type PgSchema } from 'drizzle-
  * when the row is inserted nor renders one when it is read. It cannot hold batch rows (the relay
  * does not look inside it). The scheduler, which writes two events per task, uses it.
  */
-export function createOutboxTable(schema: PgSchema, options: { payload?: 'json' | 'jsonb' } = {}) {
+/** The type of an outbox's `payload` column. */
+export type OutboxPayloadType = 'json' | 'jsonb';
+
+export function createOutboxTable(schema: PgSchema, options: { payload?: OutboxPayloadType } = {}) {
   return schema.table('outbox', {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     subject: text('subject').notNull(),
