@@ -1,3 +1,5 @@
+// First: V8 settings that must precede the service's code (see v8-tuning.ts).
+import './v8-tuning';
 import { readFileSync } from 'node:fs';
 import { createStatusService, startServiceRuntime } from '@conveyor/service-runtime';
 import packageJson from '../package.json' with { type: 'json' };
