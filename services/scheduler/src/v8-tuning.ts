@@ -2,17 +2,21 @@ import { setFlagsFromString } from 'node:v8';
 
 /**
  * A smaller inlining budget for V8's optimizing compiler (TurboFan), set before any of the
- * service's modules load (`main.ts` imports this first).
+ * service's modules load (`main.ts` imports this first). Node's documentation warns about
+ * changing V8 flags at run time. This flag is only a compiler heuristic: V8 reads it each time it
+ * compiles a function. Changing it alters how much code gets inlined, and nothing else.
  *
  * In a burst the scheduler's hot code is NATS's protocol parser, pg's row handling and the
- * dispatch and report paths. V8 optimizes them while the burst runs, and deoptimizes and
- * recompiles some of them as new branches get hit. The first 10,000-task drain after a start
- * spent 350–480 ms compiling (`--trace-opt`), about 40 % of the scheduler's CPU (`perf`). Most of
- * that went to recompiling NATS's parser with everything inlined into it. The default budget is
- * 920 bytes of bytecode inlined per function. At 200 the same drain compiled for 250–375 ms.
- * In eleven alternating runs the scheduler's CPU per task fell from a median of 44–46 µs to 38–40,
- * and cold throughput was higher in ten of the eleven pairs, with no loss once warm
- * (bench/scheduler, docs/scheduler.md, round 6). Changing this flag affects only how much V8
- * inlines; it does not change behaviour.
+ * dispatch and report paths. V8 optimizes them while the burst runs. As new branches get hit,
+ * it deoptimizes some of them and compiles them again.
+ * - The first 10,000-task drain after a start spent 350–480 ms compiling (`--trace-opt`). That
+ *   was about 40 % of the scheduler's CPU (`perf`).
+ * - About half went to NATS's parser, compiled four times with everything inlined into it.
+ * - The default budget is 920 bytes of bytecode inlined per function. At 200, the same drain
+ *   compiled for 250–375 ms.
+ * - Two sets of alternating runs (5 and 6 pairs) compared the two budgets. At 200, the
+ *   scheduler's median CPU per task fell from 43 and 46.5 µs to 38 and 39.5. Cold throughput was
+ *   higher in ten of the eleven pairs, with no loss once warm.
+ * See docs/scheduler.md, round 6.
  */
 setFlagsFromString('--max-inlined-bytecode-size-cumulative=200');
