@@ -41,12 +41,24 @@ export async function reserveUpcomingTasks(client: Queryable, now: Date, until: 
 }
 
 /**
+ * Ids in ascending order, the order in which a by-id update locks its rows (a nested loop over
+ * the array). Report batches lock in that order too (`recordTaskReports`). A marking in
+ * reservation order (by due time) could hold a later id while a report batch waits on it,
+ * holding an earlier one the marking waits on: a deadlock, which PostgreSQL breaks only after
+ * `deadlock_timeout` by failing one of them.
+ */
+function byId(tasks: DispatchTask[]): DispatchTask[] {
+  return [...tasks].sort((a, b) => a.id - b.id);
+}
+
+/**
  * After the publish: the attempt is out, its report deadline starts now; writes the events
  * (timers excepted: `completeDispatchedTimers` writes theirs). Returns the tasks still held
- * (not cancelled meanwhile).
+ * (not cancelled meanwhile). Rows are updated in id order (see `byId`).
  */
 export async function markReservationsDispatched(client: Queryable, prefix: string, tasks: DispatchTask[], reportTimeoutMs: number): Promise<DispatchTask[]> {
   if (tasks.length === 0) return [];
+  const ordered = byId(tasks);
   const { rows } = await client.query<{ id: string }>(
     `with u as (
        update scheduler.tasks t set dispatched = true, updated_at = clock_timestamp(),
@@ -56,21 +68,22 @@ export async function markReservationsDispatched(client: Queryable, prefix: stri
        returning ${taskEventColumns('t')}
      ), e as (${taskEventsInsertSql('u', '$4', 'not u.complete_on_dispatch')})
      select id from u`,
-    [tasks.map((t) => t.id), tasks.map((t) => t.attempts), reportTimeoutMs, ...taskEventParams(prefix)],
+    [ordered.map((t) => t.id), ordered.map((t) => t.attempts), reportTimeoutMs, ...taskEventParams(prefix)],
   );
   const marked = new Set(rows.map((row) => Number(row.id)));
   return tasks.filter((t) => marked.has(t.id));
 }
 
-/** Hands unpublished reservations back (graceful shutdown). */
+/** Hands unpublished reservations back (graceful shutdown), in id order (see `byId`). */
 export async function releaseReservations(client: Queryable, tasks: DispatchTask[], graceMs: number): Promise<void> {
   if (tasks.length === 0) return;
+  const ordered = byId(tasks);
   await client.query(
     `update scheduler.tasks t set status = 'pending', attempts = t.attempts - 1, dispatched = true, updated_at = clock_timestamp(),
        due_at = t.due_at - $3::float8 * interval '1 millisecond'
      from unnest($1::bigint[], $2::int[]) as r(id, attempt)
      where t.id = r.id and t.attempts = r.attempt and ${statusIsSql('t', 'processing')} and not t.dispatched`,
-    [tasks.map((t) => t.id), tasks.map((t) => t.attempts), graceMs],
+    [ordered.map((t) => t.id), ordered.map((t) => t.attempts), graceMs],
   );
 }
 
