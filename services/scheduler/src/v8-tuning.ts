@@ -9,11 +9,11 @@ import { setFlagsFromString } from 'node:v8';
  * In a burst the scheduler's hot code is NATS's protocol parser, pg's row handling and the
  * dispatch and report paths. V8 optimizes them while the burst runs. As new branches get hit,
  * it deoptimizes some of them and compiles them again.
- * - The first 10,000-task drain after a start spent 350–480 ms compiling (`--trace-opt`). That
- *   was about 40 % of the scheduler's CPU (`perf`).
+ * - In the first 10,000-task drain after a start, TurboFan took about 215 ms of CPU (`perf`):
+ *   34–43 % of the scheduler's CPU.
  * - About half went to NATS's parser, compiled four times with everything inlined into it.
- * - The default budget is 920 bytes of bytecode inlined per function. At 200, the same drain
- *   compiled for 250–375 ms.
+ * - The default budget is 920 bytes of bytecode inlined per function. At 200, TurboFan took
+ *   146–188 ms of CPU in the same drain.
  * - Two sets of alternating runs (5 and 6 pairs) compared the two budgets. At 200, the
  *   scheduler's median CPU per task fell from 43 and 46.5 µs to 38 and 39.5. Cold throughput was
  *   higher in ten of the eleven pairs, with no loss once warm.
