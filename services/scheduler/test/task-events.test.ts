@@ -146,4 +146,52 @@ describe('task events written in SQL', () => {
     await expectEventsOfTasks(marked, [id]);
     expect(marked[0]!.payload.data).toMatchObject({ status: 'processing', attempts: 1 });
   });
+  /** A task due in ten minutes, reserved (processing, not yet marked dispatched); `lastError` as a previous attempt left it. */
+  async function reservedTask(lastError: string | null = null) {
+    const id = await insertTask(new Date(Date.now() + 600_000).toISOString());
+    if (lastError) await pool.query('update scheduler.tasks set last_error = $2 where id = $1', [id, lastError]);
+    const window = [new Date(Date.now() + 300_000), new Date(Date.now() + 900_000)] as const;
+    const reserved = await reserveUpcomingTasks(pool, window[0], window[1], 10, 3_000);
+    expect(reserved.map((r) => r.task.id)).toEqual([id]);
+    return reserved[0]!.task;
+  }
+
+  it('write the processing event before their own when a report overtakes the marking of its reservation', async () => {
+    // The message went out at the due instant; the handler answered before the marking committed.
+    const task = await reservedTask();
+    const events = await eventsOf((client) => recordTaskReports(client, prefix, [{ taskId: task.id, attempt: 1, outcome: 'completed' }], retry, 60_000));
+    expect(events.map((e) => (e.payload.data as { status: string }).status)).toEqual(['processing', 'completed']);
+    expect(events[0]!.payload.data).toMatchObject({ id: task.id, status: 'processing', attempts: 1, completed_at: null, last_error: null });
+    eventEnvelopeSchema.parse(events[0]!.payload);
+    await expectEventsOfTasks([events[1]!], [task.id]);
+    // Two events of one task in one statement, each with its own id.
+    expect(events[0]!.payload.id).not.toBe(events[1]!.payload.id);
+    expect(Date.parse(events[0]!.payload.occurred_at as string)).toBeLessThanOrEqual(Date.parse(events[1]!.payload.occurred_at as string));
+    // The marking, when it commits, finds the task finished: no task held, no event.
+    let marked: Awaited<ReturnType<typeof markReservationsDispatched>> = [];
+    expect(await eventsOf(async (client) => (marked = await markReservationsDispatched(client, prefix, [task], 60_000)))).toEqual([]);
+    expect(marked).toEqual([]);
+  });
+
+  it('show the previous attempt\'s error on that processing event, the new one after it', async () => {
+    const task = await reservedTask('timeout on attempt 1');
+    const events = await eventsOf((client) => recordTaskReports(client, prefix, [{ taskId: task.id, attempt: task.attempts, outcome: 'failed', error: 'refused' }], retry, 60_000));
+    expect(events.map((e) => e.payload.data)).toMatchObject([
+      { status: 'processing', last_error: 'timeout on attempt 1' },
+      { status: 'pending', last_error: 'refused' },
+    ]);
+  });
+
+  it('write one processing event for an in_progress report that overtakes the marking, and the marking then none', async () => {
+    const task = await reservedTask();
+    const events = await eventsOf((client) => recordTaskReports(client, prefix, [{ taskId: task.id, attempt: 1, outcome: 'in_progress' }], retry, 60_000));
+    await expectEventsOfTasks(events, [task.id]);
+    expect(events.map((e) => e.payload.data)).toMatchObject([{ status: 'processing', attempts: 1 }]);
+    // The report's deadline stands: the marking neither moves it nor announces the task again.
+    const before = (await pool.query<{ due_at: Date; dispatched: boolean }>('select due_at, dispatched from scheduler.tasks where id = $1', [task.id])).rows[0]!;
+    expect(before.dispatched).toBe(true);
+    expect(await eventsOf((client) => markReservationsDispatched(client, prefix, [task], 60_000))).toEqual([]);
+    const after = (await pool.query<{ due_at: Date }>('select due_at from scheduler.tasks where id = $1', [task.id])).rows[0]!;
+    expect(after.due_at).toEqual(before.due_at);
+  });
 });

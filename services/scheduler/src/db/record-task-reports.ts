@@ -1,7 +1,7 @@
 import type { TaskStatus } from '@conveyor/contracts';
 import type pg from 'pg';
 import { retryDueAtSql, type RetryPolicy } from './retry-delay';
-import { taskEventColumns, taskEventParams, taskEventsInsertSql } from './task-events-sql';
+import { reportEventsInsertSql, taskEventColumns, taskEventParams } from './task-events-sql';
 import { statusIsSql } from './status-sql';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -99,11 +99,14 @@ async function applyReports(client: Queryable, prefix: string, reports: TaskRepo
            else t.due_at end,
          last_error = case when r.outcome = 'failed' then coalesce(r.error, 'the handler reported a failure') else t.last_error end,
          completed_at = case when r.outcome = 'completed' then clock_timestamp() else t.completed_at end,
+         -- A reservation whose marking this report overtook stays unmarked (see reportEventsInsertSql),
+         -- unless the task goes on processing: then the report's deadline replaces the marking's.
+         dispatched = t.dispatched or r.outcome = 'in_progress',
          updated_at = clock_timestamp()
        from r
        where t.id = r.id and r.attempt = t.attempts and ${statusIsSql('t', 'processing')}
        returning ${taskEventColumns('t')}, t.due_at
-     ), e as (${taskEventsInsertSql('u', '$9')})
+     ), e as (${reportEventsInsertSql('u', '$9')})
      select id, status, extract(epoch from due_at)::float8 * 1000 as due_at_ms from u`,
     [
       arrayLiteral(reports, (r) => integerElement(r.taskId)),

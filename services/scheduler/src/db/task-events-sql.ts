@@ -50,8 +50,10 @@ const withoutZeroMillisecondsSql = (text: string) => `replace(${text}, '.000Z', 
  * - `occurred_at` is the task's `updated_at`: the event is the update, so it is never announced
  *   before the change it reports.
  * - Event ids are UUIDs (version 4 layout) made of one random UUID per statement whose last group
- *   is the task's id in hex: unique, since one statement writes one event per task, at a seventh
- *   of the cost of a `gen_random_uuid()` per event (0.14 against 0.93 µs here). They serve as
+ *   is the task's id in hex: unique, since one statement writes one event per task (a report
+ *   statement that writes two takes a second random part for the first, see
+ *   `reportEventsInsertSql`), at a seventh of the cost of a `gen_random_uuid()` per event (0.14
+ *   against 0.93 µs here). They serve as
  *   JetStream's `Nats-Msg-Id`, which only needs them unique.
  * - The envelope is JSON text, stored as written (the outbox's payload is `json`, migration
  *   0005), opening with `{"v":1,"id":"…"` as the relay expects. Strings go through `to_json(text)`
@@ -67,23 +69,63 @@ const withoutZeroMillisecondsSql = (text: string) => `replace(${text}, '.000Z', 
  */
 export function taskEventsInsertSql(alias: string, subjectParam: string, where = 'true'): string {
   const reserved = `(${alias}.status = 'processing' and not ${alias}.dispatched)`;
+  return `insert into scheduler.outbox (subject, payload)
+     select ${subjectParam}::text, (${envelopeSql(alias, subjectParam, {
+       idPrefix: '(select left(gen_random_uuid()::text, 24))',
+       status: `case when ${reserved} then 'pending' else ${alias}.status end`,
+       attempts: `case when ${reserved} then ${alias}.attempts - 1 else ${alias}.attempts end`,
+       completedAt: `${alias}.completed_at`,
+       lastError: `${alias}.last_error`,
+     })})::json from ${alias} where ${where}`;
+}
+
+/**
+ * The events of a report statement (`recordTaskReports`), one per reported task, in id order.
+ * A report can reach the scheduler before the marking of its reservation commits: the task's
+ * message went out at its due instant, and a fast handler answers before the marking's
+ * transaction ends. The marking then finds the task finished and writes nothing, so the report
+ * also writes the `processing` event the marking would have written, just before its own. The
+ * report statement leaves `dispatched` false for such a task (`in_progress` excepted, whose own
+ * event is that `processing`), which is how this insert tells them apart. The `processing` event
+ * carries the task's `last_error` as it was before the report (the statement's snapshot).
+ */
+export function reportEventsInsertSql(alias: string, subjectParam: string): string {
+  const first = 'k.n = 1';
+  return `insert into scheduler.outbox (subject, payload)
+     select ${subjectParam}::text, (${envelopeSql(alias, subjectParam, {
+       // Two events of one task in one statement: each kind gets its own random part.
+       idPrefix: `case when ${first} then (select left(gen_random_uuid()::text, 24)) else (select left(gen_random_uuid()::text, 24)) end`,
+       status: `case when ${first} then 'processing' else ${alias}.status end`,
+       attempts: `${alias}.attempts`,
+       completedAt: `case when ${first} then null else ${alias}.completed_at end`,
+       lastError: `case when ${first} then (select o.last_error from scheduler.tasks o where o.id = ${alias}.id) else ${alias}.last_error end`,
+     })})::json
+     from ${alias} cross join lateral (values (1), (2)) as k(n)
+     where k.n = 2 or not ${alias}.dispatched
+     order by ${alias}.id, k.n`;
+}
+
+/** The envelope's JSON text for a row of `alias`, with the given SQL for the varying fields. */
+function envelopeSql(
+  alias: string,
+  subjectParam: string,
+  fields: { idPrefix: string; status: string; attempts: string; completedAt: string; lastError: string },
+): string {
   const json = (expr: string) => `coalesce(to_json(${expr})::text, 'null')`;
-  const envelope = `'{"v":1,"id":"' || (select left(gen_random_uuid()::text, 24)) || right(lpad(to_hex(${alias}.id), 12, '0'), 12) ||
+  return `'{"v":1,"id":"' || ${fields.idPrefix} || right(lpad(to_hex(${alias}.id), 12, '0'), 12) ||
        '","type":' || ${json(`${subjectParam}::text`)} ||
        ',"occurred_at":"' || ${alias}.updated_at_text ||
        '","tenant_id":' || ${json(`${alias}.tenant_id`)} ||
        ',"entity":{"typename":"Task","id":"' || ${alias}.id || '"}' ||
        ',"data":{"id":' || ${alias}.id ||
        ',"task_type":' || ${json(`${alias}.task_type`)} ||
-       ',"status":' || ${json(`case when ${reserved} then 'pending' else ${alias}.status end`)} ||
-       ',"attempts":' || case when ${reserved} then ${alias}.attempts - 1 else ${alias}.attempts end ||
+       ',"status":' || ${json(fields.status)} ||
+       ',"attempts":' || ${fields.attempts} ||
        ',"max_attempts":' || ${alias}.max_attempts ||
        ',"execute_at":"' || ${rfc3339Sql(`${alias}.execute_at`)} ||
        '","updated_at":"' || ${withoutZeroMillisecondsSql(`${alias}.updated_at_text`)} ||
-       '","completed_at":' || coalesce('"' || ${rfc3339Sql(`${alias}.completed_at`)} || '"', 'null') ||
-       ',"last_error":' || ${json(`${alias}.last_error`)} || '}}'`;
-  return `insert into scheduler.outbox (subject, payload)
-     select ${subjectParam}::text, (${envelope})::json from ${alias} where ${where}`;
+       '","completed_at":' || coalesce('"' || ${rfc3339Sql(fields.completedAt)} || '"', 'null') ||
+       ',"last_error":' || ${json(fields.lastError)} || '}}'`;
 }
 
 /** The parameter of `taskEventsInsertSql`: the events' subject. */
