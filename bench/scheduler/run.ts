@@ -34,6 +34,7 @@ import { cpuPerTask, cpuSample as sampleAll } from '../cpu-sample';
 
 const cpuSample = () => sampleAll('bench+handler');
 import { startNoopHandler } from './noop-handler';
+import { readTaskEvents } from './task-events';
 
 const drainTasks = Number(process.env.DRAIN_TASKS ?? 10_000);
 const latenessTasks = Number(process.env.LATENESS_TASKS ?? 1_000);
@@ -128,6 +129,12 @@ for (let round = 0; round < Number(process.env.DRAIN_ROUNDS ?? 1) && (!only || o
   else results.drain_warm = [...((results.drain_warm as unknown[]) ?? []), drain];
   console.log(`(a) drain${round ? ` round ${round + 1} (warm)` : ''}: ${drainTasks} tasks completed in ${seconds.toFixed(2)} s = ${drain.tasks_per_s} tasks/s end to end (last delivery after ${((handler.lastDeliveredAt - at.getTime()) / 1000).toFixed(2)} s)`);
   console.log(`    CPU µs per task during the drain: ${Object.entries(cpu).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  // Read after the measurement: what live status was shown of the drain.
+  const events = await readTaskEvents(nc, sql, prefix, `bench_drain${round || ''}`);
+  Object.assign(drain, { task_events: events });
+  console.log(
+    `    task events: ${events.events} for ${events.tasks} tasks, ${events.tasks_not_processing_then_completed} tasks not shown processing then completed; stored in JetStream p50 ${events.stored_after_change_p50_ms} ms, p99 ${events.stored_after_change_p99_ms} ms, max ${events.stored_after_change_max_ms} ms after the change`,
+  );
 }
 
 // (b) lateness
@@ -177,6 +184,11 @@ if (!only || only.includes('lateness')) {
   results.lateness = lateness;
   console.log(`(b) lateness over ${latenessTasks} tasks spread over ${spreadS} s: p50 ${lateness.p50_ms} ms, p99 ${lateness.p99_ms} ms, max ${lateness.max_ms} ms (min ${lateness.min_ms} ms); stored in JetStream p50 ${lateness.stored_in_jetstream_p50_ms} ms, p99 ${lateness.stored_in_jetstream_p99_ms} ms after execute_at`);
   console.log(`    CPU µs per task over the spread: ${Object.entries(cpu).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  const events = await readTaskEvents(nc, sql, prefix, 'bench_late');
+  Object.assign(lateness, { task_events: events });
+  console.log(
+    `    task events: ${events.events} for ${events.tasks} tasks, ${events.tasks_not_processing_then_completed} tasks not shown processing then completed; stored in JetStream p50 ${events.stored_after_change_p50_ms} ms, p99 ${events.stored_after_change_p99_ms} ms after the change`,
+  );
 }
 
 // (c) kill -9 during a drain
