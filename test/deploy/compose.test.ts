@@ -31,10 +31,14 @@ describe('docker-compose.yml', () => {
 });
 
 describe('a broken copy of docker-compose.yml fails, naming the file and the field', () => {
-  let folder: string | undefined;
-  afterEach(() => folder && rmSync(folder, { recursive: true, force: true }));
+  // Every copy a test made (some make two), removed after it.
+  const folders: string[] = [];
+  afterEach(() => {
+    for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+  });
   const broken = (edit: { file?: 'docker-compose.yml' | '.env.example'; from: string; to: string }): Problem[] => {
-    folder = mkdtempSync(join(tmpdir(), 'conveyor-compose-'));
+    const folder = mkdtempSync(join(tmpdir(), 'conveyor-compose-'));
+    folders.push(folder);
     for (const name of ['docker-compose.yml', '.env.example']) copyFileSync(join(repositoryRoot, name), join(folder, name));
     const path = join(folder, edit.file ?? 'docker-compose.yml');
     const text = readFileSync(path, 'utf8');
