@@ -53,8 +53,7 @@ const withoutZeroMillisecondsSql = (text: string) => `replace(${text}, '.000Z', 
  *   is the task's id in hex: unique, since one statement writes one event per task (a report
  *   statement that writes two takes a second random part for the first, see
  *   `reportEventsInsertSql`), at a seventh of the cost of a `gen_random_uuid()` per event (0.14
- *   against 0.93 µs here). They serve as
- *   JetStream's `Nats-Msg-Id`, which only needs them unique.
+ *   against 0.93 µs here). They serve as JetStream's `Nats-Msg-Id`, which only needs them unique.
  * - The envelope is JSON text, stored as written (the outbox's payload is `json`, migration
  *   0005), opening with `{"v":1,"id":"…"` as the relay expects. Strings go through `to_json(text)`
  *   (JSON escaping); ids, counts, uuids and the fixed-format times need none. Text costs
