@@ -45,7 +45,9 @@ export async function readTaskEvents(nc: NatsConnection, sql: pg.Pool, prefix: s
     stopWhenIdle();
     const event = msg.json<{ occurred_at: string; entity: { id: string }; data: { status: string } }>();
     if (ids.has(event.entity.id)) {
-      statuses.set(event.entity.id, [...(statuses.get(event.entity.id) ?? []), event.data.status]);
+      const shown = statuses.get(event.entity.id) ?? [];
+      shown.push(event.data.status);
+      statuses.set(event.entity.id, shown);
       lags.push(msg.info.timestampNanos / 1e6 - Date.parse(event.occurred_at));
     }
     if (msg.info.pending === 0) break;

@@ -79,7 +79,8 @@ export function taskEventsInsertSql(alias: string, subjectParam: string, where =
 }
 
 /**
- * The events of a report statement (`recordTaskReports`), one per reported task, in id order.
+ * The events of a report statement (`recordTaskReports`), in task id order: one per reported
+ * task, two for a task whose reservation's marking the report overtook.
  * A report can reach the scheduler before the marking of its reservation commits: the task's
  * message went out at its due instant, and a fast handler answers before the marking's
  * transaction ends. The marking then finds the task finished and writes nothing, so the report
