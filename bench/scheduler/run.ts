@@ -34,7 +34,7 @@ import { cpuPerTask, cpuSample as sampleAll } from '../cpu-sample';
 
 const cpuSample = () => sampleAll('bench+handler');
 import { startNoopHandler } from './noop-handler';
-import { readTaskEvents } from './task-events';
+import { describeTaskEvents, percentile, readTaskEvents } from './task-events';
 
 const drainTasks = Number(process.env.DRAIN_TASKS ?? 10_000);
 const latenessTasks = Number(process.env.LATENESS_TASKS ?? 1_000);
@@ -61,7 +61,6 @@ const env = {
   NODE_OPTIONS: profile ? `${nodeOptions} --import=${profilePreload}` : nodeOptions,
 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 async function insertDueTasks(taskType: string, count: number, at: Date): Promise<void> {
   await sql.query(
@@ -132,9 +131,7 @@ for (let round = 0; round < Number(process.env.DRAIN_ROUNDS ?? 1) && (!only || o
   // Read after the measurement: what live status was shown of the drain.
   const events = await readTaskEvents(nc, sql, prefix, `bench_drain${round || ''}`);
   Object.assign(drain, { task_events: events });
-  console.log(
-    `    task events: ${events.events} for ${events.tasks} tasks, ${events.tasks_not_processing_then_completed} tasks not shown processing then completed; stored in JetStream p50 ${events.stored_after_change_p50_ms} ms, p99 ${events.stored_after_change_p99_ms} ms, max ${events.stored_after_change_max_ms} ms after the change`,
-  );
+  console.log(describeTaskEvents(events));
 }
 
 // (b) lateness
@@ -186,9 +183,7 @@ if (!only || only.includes('lateness')) {
   console.log(`    CPU µs per task over the spread: ${Object.entries(cpu).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   const events = await readTaskEvents(nc, sql, prefix, 'bench_late');
   Object.assign(lateness, { task_events: events });
-  console.log(
-    `    task events: ${events.events} for ${events.tasks} tasks, ${events.tasks_not_processing_then_completed} tasks not shown processing then completed; stored in JetStream p50 ${events.stored_after_change_p50_ms} ms, p99 ${events.stored_after_change_p99_ms} ms after the change`,
-  );
+  console.log(describeTaskEvents(events));
 }
 
 // (c) kill -9 during a drain
