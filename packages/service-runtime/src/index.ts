@@ -1,7 +1,7 @@
 export { EnvError, commonEnvShape, defaultRandomPageCost, parseEnv, portVariable, serviceEnvShape, type ServiceEnv } from './env';
 export { createLogger, type Logger } from './logger';
 export { createDatabase, type Database } from './db/database';
-export { withTransaction, type Queryable } from './db/transaction';
+export { withTransaction, type Queryable, type TransactionOptions } from './db/transaction';
 export { ensureDatabase, migrateServiceSchema, migrationsJournal } from './db/migrate';
 export { createOutboxTable, type OutboxPayloadType, type OutboxTable } from './outbox/outbox-table';
 export { appendEvent, type AppendEventInput } from './outbox/append-event';

@@ -36,11 +36,12 @@ const common = { pool: runtime.pool, prefix, onEventsWritten: () => runtime.rela
 
 // The dispatcher is created last but woken by the services; this indirection breaks the cycle.
 let wake = (_dueMs: number) => undefined as void;
+let wakeTrigger = (_dueMs: number) => undefined as void;
 let forget = (_taskId: number) => undefined as void;
 const onTaskScheduled = (dueMs: number) => wake(dueMs);
 
 const tasks = createTaskService({ ...common, onTaskScheduled, onTaskCancelled: (id) => forget(id) });
-const triggers = createTriggerService({ ...common, onTaskScheduled });
+const triggers = createTriggerService({ ...common, onTaskScheduled, onTriggerScheduled: (dueMs) => wakeTrigger(dueMs) });
 const timers = createTimerService({ ...common, onTaskScheduled });
 const reports = createReportBatcher({ ...common, logger: runtime.logger, config, onRetryScheduled: onTaskScheduled });
 
@@ -53,11 +54,13 @@ const dispatcher = startDispatcher({
   fireDueTriggers: (now) => triggers.fireDue(now),
 });
 wake = (dueMs) => dispatcher.wake(dueMs);
+wakeTrigger = (dueMs) => dispatcher.wakeTrigger(dueMs);
 forget = (taskId) => dispatcher.forget(taskId);
 const listener = listenForDueTimes({
   url: env.DATABASE_URL,
   logger: runtime.logger,
   onDue: wake,
+  onTriggerDue: wakeTrigger,
   onCancel: forget,
   onReconnect: () => dispatcher.refresh(),
 });

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { DispatchTask } from '../domain/task';
 import { dispatchColumnsOf, dispatchTaskFromRow, type DispatchTaskRow } from './dispatch-task-row';
+import { namedStatement, withValues, type NamedStatement } from './named-statement';
 import { taskEventColumns, taskEventParams, taskEventsInsertSql } from './task-events-sql';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -15,7 +16,7 @@ type Queryable = Pick<pg.PoolClient, 'query'>;
  * Timers get their one event (`completed`) from `completeDispatchedTimers` instead.
  */
 export function claimDueTasks(client: Queryable, prefix: string, now: Date, limit: number, reportTimeoutMs: number): Promise<DispatchTask[]> {
-  return claimForDispatch(client, prefix, `status = 'pending' and due_at <= $1`, `status = 'processing', attempts = t.attempts + 1`, [now, limit, reportTimeoutMs]);
+  return claimForDispatch(client, prefix, claimDue, [now, limit, reportTimeoutMs]);
 }
 
 /**
@@ -23,14 +24,9 @@ export function claimDueTasks(client: Queryable, prefix: string, now: Date, limi
  * other replicas hold), applies `set` (may be empty), marks them dispatched with a report deadline `$3` ms from
  * now, and writes their events (not for timers, see `completeDispatchedTimers`).
  */
-export async function claimForDispatch(
-  client: Queryable,
-  prefix: string,
-  where: string,
-  set: string,
-  [now, limit, reportTimeoutMs]: [Date, number, number],
-): Promise<DispatchTask[]> {
-  const { rows } = await client.query<DispatchTaskRow>(
+export function claimStatement(name: string, where: string, set: string): NamedStatement {
+  return namedStatement(
+    name,
     `with picked as (
        select id from scheduler.tasks
        where ${where}
@@ -45,8 +41,19 @@ export async function claimForDispatch(
        returning ${taskEventColumns('t')}, t.source, t.payload, t.due_at
      ), e as (${taskEventsInsertSql('u', '$4', 'not u.complete_on_dispatch')})
      select ${dispatchColumnsOf('u')} from u`,
-    [now, limit, reportTimeoutMs, ...taskEventParams(prefix)],
   );
+}
+
+const claimDue = claimStatement('claim_due', `status = 'pending' and due_at <= $1`, `status = 'processing', attempts = t.attempts + 1`);
+
+/** Runs a claim statement (`claimStatement`) for `now`, at most `limit` tasks. */
+export async function claimForDispatch(
+  client: Queryable,
+  prefix: string,
+  statement: NamedStatement,
+  [now, limit, reportTimeoutMs]: [Date, number, number],
+): Promise<DispatchTask[]> {
+  const { rows } = await client.query<DispatchTaskRow>(withValues(statement, [now, limit, reportTimeoutMs, ...taskEventParams(prefix)]));
   return rows.map(dispatchTaskFromRow);
 }
 

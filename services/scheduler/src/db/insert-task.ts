@@ -2,8 +2,16 @@ import type pg from 'pg';
 import type { Task } from '../domain/task';
 import { taskColumns, taskFromRow, type TaskRow } from './task-row';
 
-/** The channel the dispatchers LISTEN on; the payload is the new due time in epoch milliseconds. */
+/**
+ * The channel the dispatchers LISTEN on. Payloads: a task's new due time in epoch milliseconds,
+ * `t<ms>` a trigger's next run, `c<id>` a cancelled task.
+ */
 export const dueChannel = 'scheduler_due';
+
+/** Tells every dispatcher of a trigger's next run (delivered on commit). */
+export async function notifyTriggerDue(client: Pick<pg.PoolClient, 'query'>, nextRun: Date): Promise<void> {
+  await client.query('select pg_notify($1, $2)', [dueChannel, `t${nextRun.getTime()}`]);
+}
 
 export interface TaskInsert {
   tenantId: string;

@@ -14,7 +14,10 @@ export interface DueListener {
 export function listenForDueTimes(options: {
   url: string;
   logger: Logger;
+  /** A task falls due then. */
   onDue: (dueMs: number) => void;
+  /** A trigger's next run (payload `t<ms>`). */
+  onTriggerDue: (dueMs: number) => void;
   /** A task was cancelled (payload `c<id>`). */
   onCancel: (taskId: number) => void;
   onReconnect: () => void;
@@ -31,6 +34,11 @@ export function listenForDueTimes(options: {
       if (payload.startsWith('c')) {
         const id = Number(payload.slice(1));
         if (Number.isSafeInteger(id)) options.onCancel(id);
+        return;
+      }
+      if (payload.startsWith('t')) {
+        const due = Number(payload.slice(1));
+        if (Number.isFinite(due)) options.onTriggerDue(due);
         return;
       }
       const due = Number(payload);

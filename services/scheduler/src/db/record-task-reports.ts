@@ -1,5 +1,6 @@
 import type { TaskStatus } from '@conveyor/contracts';
 import type pg from 'pg';
+import { namedStatement, withValues } from './named-statement';
 import { retryDueAtSql, type RetryPolicy } from './retry-delay';
 import { reportEventsInsertSql, taskEventColumns, taskEventParams } from './task-events-sql';
 import { statusIsSql } from './status-sql';
@@ -81,34 +82,38 @@ function integerElement(value: number): string {
   return String(value);
 }
 
+const applyStatement = namedStatement(
+  'apply_reports',
+  `with r as (
+     select * from unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $8::boolean[]) as r(id, attempt, outcome, error, retry)
+   ), u as (
+     update scheduler.tasks t set
+       status = case
+         when r.outcome = 'completed' then 'completed'
+         when r.outcome = 'in_progress' then 'processing'
+         when t.attempts >= t.max_attempts or not r.retry then 'failed'
+         else 'pending' end,
+       due_at = case
+         when r.outcome = 'in_progress' then clock_timestamp() + $5::float8 * interval '1 millisecond'
+         when r.outcome = 'failed' and r.retry and t.attempts < t.max_attempts then ${retryDueAtSql('t', '$6', '$7')}
+         else t.due_at end,
+       last_error = case when r.outcome = 'failed' then coalesce(r.error, 'the handler reported a failure') else t.last_error end,
+       completed_at = case when r.outcome = 'completed' then clock_timestamp() else t.completed_at end,
+       -- A reservation whose marking this report overtook stays unmarked (see reportEventsInsertSql),
+       -- unless the task goes on processing: then the report's deadline replaces the marking's.
+       dispatched = t.dispatched or r.outcome = 'in_progress',
+       updated_at = clock_timestamp()
+     from r
+     where t.id = r.id and r.attempt = t.attempts and ${statusIsSql('t', 'processing')}
+     returning ${taskEventColumns('t')}, t.due_at
+   ), e as (${reportEventsInsertSql('u', '$9')})
+   select id, status, extract(epoch from due_at)::float8 * 1000 as due_at_ms from u`,
+);
+
 async function applyReports(client: Queryable, prefix: string, reports: TaskReport[], retry: RetryPolicy, reportTimeoutMs: number): Promise<ReportedTask[]> {
   if (reports.length === 0) return [];
   const { rows } = await client.query<{ id: string; status: TaskStatus; due_at_ms: number }>(
-    `with r as (
-       select * from unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $8::boolean[]) as r(id, attempt, outcome, error, retry)
-     ), u as (
-       update scheduler.tasks t set
-         status = case
-           when r.outcome = 'completed' then 'completed'
-           when r.outcome = 'in_progress' then 'processing'
-           when t.attempts >= t.max_attempts or not r.retry then 'failed'
-           else 'pending' end,
-         due_at = case
-           when r.outcome = 'in_progress' then clock_timestamp() + $5::float8 * interval '1 millisecond'
-           when r.outcome = 'failed' and r.retry and t.attempts < t.max_attempts then ${retryDueAtSql('t', '$6', '$7')}
-           else t.due_at end,
-         last_error = case when r.outcome = 'failed' then coalesce(r.error, 'the handler reported a failure') else t.last_error end,
-         completed_at = case when r.outcome = 'completed' then clock_timestamp() else t.completed_at end,
-         -- A reservation whose marking this report overtook stays unmarked (see reportEventsInsertSql),
-         -- unless the task goes on processing: then the report's deadline replaces the marking's.
-         dispatched = t.dispatched or r.outcome = 'in_progress',
-         updated_at = clock_timestamp()
-       from r
-       where t.id = r.id and r.attempt = t.attempts and ${statusIsSql('t', 'processing')}
-       returning ${taskEventColumns('t')}, t.due_at
-     ), e as (${reportEventsInsertSql('u', '$9')})
-     select id, status, extract(epoch from due_at)::float8 * 1000 as due_at_ms from u`,
-    [
+    withValues(applyStatement, [
       arrayLiteral(reports, (r) => integerElement(r.taskId)),
       arrayLiteral(reports, (r) => integerElement(r.attempt)),
       arrayLiteral(reports, (r) => r.outcome),
@@ -119,7 +124,7 @@ async function applyReports(client: Queryable, prefix: string, reports: TaskRepo
       retry.maxMs,
       arrayLiteral(reports, (r) => (r.retry === false ? 'f' : 't')),
       ...taskEventParams(prefix),
-    ],
+    ]),
   );
   return rows.map((row) => ({ id: Number(row.id), status: row.status, dueAtMs: Math.round(row.due_at_ms) }));
 }

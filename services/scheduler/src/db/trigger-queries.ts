@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Trigger } from '../domain/trigger';
+import { namedStatement, withValues } from './named-statement';
 import { triggerColumns, triggerFromRow, type TriggerRow } from './trigger-row';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -55,12 +56,14 @@ export async function deleteTrigger(client: Queryable, id: string): Promise<void
   await client.query('delete from scheduler.triggers where id = $1', [id]);
 }
 
+const lockDue = namedStatement(
+  'lock_due_triggers',
+  `select ${triggerColumns} from scheduler.triggers where enabled and next_run <= $1 order by next_run limit $2 for update skip locked`,
+);
+
 /** Enabled triggers whose occurrence is due, locked so that one replica handles each occurrence. */
 export async function lockDueTriggers(client: Queryable, now: Date, limit: number): Promise<Trigger[]> {
-  const { rows } = await client.query<TriggerRow>(
-    `select ${triggerColumns} from scheduler.triggers where enabled and next_run <= $1 order by next_run limit $2 for update skip locked`,
-    [now, limit],
-  );
+  const { rows } = await client.query<TriggerRow>(withValues(lockDue, [now, limit]));
   return rows.map(triggerFromRow);
 }
 

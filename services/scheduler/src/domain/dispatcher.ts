@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { appendEvents, taskUpdated } from '../db/append-events';
 import { claimDueTasks, completeDispatchedTimers } from '../db/claim-due-tasks';
 import { expireAttempts } from '../db/expire-attempts';
+import { genericPlans } from '../db/named-statement';
 import { claimStaleReservations, markReservationsDispatched, releaseReservations, reserveUpcomingTasks } from '../db/reserve-upcoming-tasks';
 import { withTransaction } from '@conveyor/service-runtime';
 import { upcomingDueTimes } from '../db/upcoming-due-times';
@@ -17,16 +18,17 @@ export interface DispatcherDeps {
   config: SchedulerConfig;
   /** Publishes one message per claimed task; resolves once JetStream has stored them all. */
   publish: (tasks: DispatchTask[]) => Promise<void>;
-  /** Starts (or skips) the cron occurrences due at `now`. */
-  /** Resolves with how many occurrences were handled. */
+  /** Starts (or skips) the cron occurrences due at `now`; resolves with how many were handled. */
   fireDueTriggers: (now: Date) => Promise<number>;
   /** Called after a commit that wrote outbox rows. */
   onEventsWritten: () => void;
 }
 
 export interface Dispatcher {
-  /** A task or trigger is due at this instant (from an insert, a NOTIFY, a retry). */
+  /** A task is due at this instant (from an insert, a NOTIFY, a retry). */
   wake(dueMs: number): void;
+  /** A trigger's next run is at this instant (from a change, a NOTIFY, an occurrence). */
+  wakeTrigger(dueMs: number): void;
   /** Re-reads the look-ahead window from the table (start-up, lost LISTEN connection). */
   refresh(): void;
   /** The task was cancelled: drop it if this replica holds it reserved. */
@@ -39,14 +41,19 @@ export interface Dispatcher {
  * (1,000 tasks spread over 30 s make about 66 instants a second: each ran every statement before).
  */
 const Due = {
-  /** A task (or trigger occurrence, or retry) falls due: claim due tasks, fire due triggers. */
+  /** A task (or a retry) falls due: claim due tasks. */
   claim: 1,
   /** `prefetchMs` before a due time: reserve the tasks about to fall due. */
   reserve: 2,
   /** A reservation's instant: only its publish (which every instant does first). */
   publish: 4,
+  /**
+   * A trigger's next run: fire due triggers. Apart from `claim`, so that the instants of tasks
+   * do not each look for due triggers (a transaction per instant, for minute-grained runs).
+   */
+  triggers: 8,
 } as const;
-const everything = Due.claim | Due.reserve;
+const everything = Due.claim | Due.reserve | Due.triggers;
 
 /**
  * Turns due rows into JetStream messages. Three ways learn that something is due:
@@ -104,7 +111,7 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
     const marking = withTransaction(deps.pool, async (client) => {
       const marked = await markReservationsDispatched(client, deps.prefix, due, config.reportTimeoutMs);
       await completeDispatchedTimers(client, deps.prefix, marked);
-    }).then(deps.onEventsWritten, (error: unknown) => {
+    }, genericPlans).then(deps.onEventsWritten, (error: unknown) => {
       // The messages are out; the deadline sweep will hand these attempts back and the re-publish
       // of the same attempt is dropped by JetStream, so a handler's report still counts.
       logger.warn({ err: error }, 'marking reserved tasks dispatched failed');
@@ -116,7 +123,7 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
   async function reserveUpcoming(now: Date): Promise<void> {
     if (config.prefetchMs <= 0 || stopped) return;
     const reserved = await withTransaction(deps.pool, (client) =>
-      reserveUpcomingTasks(client, now, new Date(now.getTime() + config.prefetchMs), config.batchSize, graceMs),
+      reserveUpcomingTasks(client, now, new Date(now.getTime() + config.prefetchMs), config.batchSize, graceMs), genericPlans,
     );
     for (const reservation of reserved) {
       reservations.set(reservation.task.id, reservation);
@@ -136,7 +143,7 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
       await deps.publish(tasks);
       await completeDispatchedTimers(client, deps.prefix, tasks);
       return tasks;
-    });
+    }, genericPlans);
     // Report deadlines are left to the poll: a second late there costs nothing, while timers for
     // 10,000 distinct deadlines would churn the heap during a drain.
     if (claimed.length > 0) deps.onEventsWritten();
@@ -151,9 +158,9 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
    * One pass at an instant, for what it is due for (`kinds`, see `Due`).
    * - Claim: due tasks first, the latency-critical path. One claim alone, and only a full batch
    *   (a backlog) brings in the other `dispatchConcurrency - 1` claimers: an instant with a
-   *   handful of due tasks, the usual case, costs one transaction, not one per claimer. Trigger
-   *   occurrences (minute granularity) follow; a trigger's new run is claimed by the next pass.
+   *   handful of due tasks, the usual case, costs one transaction, not one per claimer.
    * - Reserve: only at the instants `prefetchMs` ahead of a due time.
+   * - Triggers: only at a trigger's next run; an occurrence's new run is claimed by the next pass.
    * Expired attempts and stale reservations are the poll's (`pollMs`): neither is precise to the
    * millisecond (a report deadline, a replica gone for seconds). Before, every instant ran all of
    * these: seven transactions where now there are one or two (bench:scheduler (b): PostgreSQL's
@@ -165,7 +172,8 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
       await Promise.all(Array.from({ length: config.dispatchConcurrency }, () => claimUntilEmpty(now)));
     }
     if (kinds & Due.reserve) await reserveUpcoming(now);
-    if (kinds & Due.claim && (await deps.fireDueTriggers(now)) > 0) pending |= Due.claim;
+    // A fired occurrence's run is a task due now: the next pass claims it.
+    if (kinds & Due.triggers && (await deps.fireDueTriggers(now)) > 0) pending |= Due.claim;
   }
 
   /** The backstop's share of dispatching: reservations whose replica never published them. */
@@ -179,7 +187,7 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
         const tasks = await expireAttempts(client, now, config.batchSize, config.retry);
         await appendEvents(client, deps.prefix, tasks.map(taskUpdated));
         return tasks;
-      });
+      }, genericPlans);
       if (expired.length === 0) return;
       deps.onEventsWritten();
       for (const task of expired) if (task.status === 'pending') remember(task.dueAt.getTime());
@@ -210,7 +218,8 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
   async function poll(): Promise<void> {
     try {
       const times = await upcomingDueTimes(deps.pool, new Date(Date.now() + config.lookaheadMs), 10_000);
-      for (const due of times) remember(due);
+      for (const due of times.tasks) remember(due);
+      for (const due of times.triggers) timer.add(due, Due.triggers);
       await expireDue(new Date());
       await claimStale(new Date());
     } catch (error) {
@@ -230,6 +239,9 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
   return {
     wake(dueMs) {
       if (dueMs <= Date.now() + config.lookaheadMs) remember(dueMs);
+    },
+    wakeTrigger(dueMs) {
+      if (dueMs <= Date.now() + config.lookaheadMs) timer.add(dueMs, Due.triggers);
     },
     refresh: () => void poll(),
     forget: (taskId) => void reservations.delete(taskId),

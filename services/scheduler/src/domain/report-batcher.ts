@@ -1,6 +1,7 @@
 import type { TaskStatus } from '@conveyor/contracts';
 import type { Logger } from '@conveyor/service-runtime';
 import type pg from 'pg';
+import { genericPlans } from '../db/named-statement';
 import { recordTaskReports, type TaskReport } from '../db/record-task-reports';
 import { withTransaction } from '@conveyor/service-runtime';
 import type { SchedulerConfig } from './scheduler-config';
@@ -87,7 +88,7 @@ export function createReportBatcher(deps: {
       try {
         // One statement applies the reports and writes their events (record-task-reports.ts).
         const { applied, refused } = await withTransaction(deps.pool, (client) =>
-          recordTaskReports(client, deps.prefix, reports, deps.config.retry, deps.config.reportTimeoutMs),
+          recordTaskReports(client, deps.prefix, reports, deps.config.retry, deps.config.reportTimeoutMs), genericPlans,
         );
         if (applied.length > 0) deps.onEventsWritten();
         const byId = new Map(applied.map((t) => [t.id, t]));

@@ -12,7 +12,8 @@ import { NotFoundError, ValidationError } from '@conveyor/errors';
 import type pg from 'pg';
 import type { z } from 'zod';
 import { appendEvents, taskUpdated, type PendingEvent } from '../db/append-events';
-import { insertTask } from '../db/insert-task';
+import { insertTask, notifyTriggerDue } from '../db/insert-task';
+import { genericPlans } from '../db/named-statement';
 import {
   deleteTrigger,
   findTrigger,
@@ -74,7 +75,10 @@ function fail(issues: FieldIssue[]): never {
 export function createTriggerService(deps: {
   pool: pg.Pool;
   prefix: string;
+  /** A run task was stored, due then. */
   onTaskScheduled: (dueMs: number) => void;
+  /** A trigger's next run is then. */
+  onTriggerScheduled: (dueMs: number) => void;
   onEventsWritten: () => void;
 }): TriggerService {
   async function mustFind(client: Pick<pg.PoolClient, 'query'>, tenantId: string, rawId: unknown, lock = false): Promise<Trigger> {
@@ -107,10 +111,10 @@ export function createTriggerService(deps: {
           createdBy,
         });
         await appendEvents(client, deps.prefix, [triggerEvent(triggerCreatedEvent, created)]);
-        if (created.nextRun) await client.query('select pg_notify($1, $2)', ['scheduler_due', String(created.nextRun.getTime())]);
+        if (created.nextRun) await notifyTriggerDue(client, created.nextRun);
         return created;
       });
-      if (trigger.nextRun) deps.onTaskScheduled(trigger.nextRun.getTime());
+      if (trigger.nextRun) deps.onTriggerScheduled(trigger.nextRun.getTime());
       return trigger;
     },
     async get(tenantId, id) {
@@ -136,10 +140,10 @@ export function createTriggerService(deps: {
         const nextRun = enabled ? nextCronRun(current.cronExpression, current.timezone, new Date()) : null;
         const updated = await setTriggerEnabled(client, current.id, enabled, nextRun);
         await appendEvents(client, deps.prefix, [triggerEvent(triggerUpdatedEvent, updated)]);
-        if (nextRun) await client.query('select pg_notify($1, $2)', ['scheduler_due', String(nextRun.getTime())]);
+        if (nextRun) await notifyTriggerDue(client, nextRun);
         return updated;
       });
-      if (trigger.nextRun) deps.onTaskScheduled(trigger.nextRun.getTime());
+      if (trigger.nextRun) deps.onTriggerScheduled(trigger.nextRun.getTime());
       return trigger;
     },
     async remove(tenantId, rawId) {
@@ -191,11 +195,11 @@ export function createTriggerService(deps: {
                 fired_at: formatTimestamp(now),
               },
             });
-            if (nextRun) deps.onTaskScheduled(nextRun.getTime());
+            if (nextRun) deps.onTriggerScheduled(nextRun.getTime());
           }
           await appendEvents(client, deps.prefix, events);
           return due.length;
-        });
+        }, genericPlans);
         total += fired;
         if (fired > 0) deps.onEventsWritten();
         if (fired < 100) return total;

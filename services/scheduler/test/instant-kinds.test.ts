@@ -1,0 +1,105 @@
+import { createDatabase, createLogger, defaultRandomPageCost } from '@conveyor/service-runtime';
+import { createTestDatabase, migrateServices, type TestDatabase } from '@conveyor/testing';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dueChannel } from '../src/db/insert-task';
+import { listenForDueTimes } from '../src/db/listen-due';
+import * as tables from '../src/db/schema';
+import { startDispatcher } from '../src/domain/dispatcher';
+
+/**
+ * A due instant runs only what it is due for: the instants of tasks claim (or publish reserved)
+ * tasks and do not look for due triggers, a trigger's next run does. The dispatcher here runs on
+ * the real database; what it publishes and the trigger occurrences it asks for are recorded
+ * (the platform tests in `triggers-timers.test.ts` fire real triggers through a real scheduler).
+ */
+let db: TestDatabase;
+let pool: pg.Pool;
+const logger = createLogger('scheduler-test', 'warn');
+
+beforeAll(async () => {
+  db = await createTestDatabase('scheduler_instants');
+  await migrateServices(db.url, ['scheduler']);
+  ({ pool } = createDatabase({ url: db.url, schemaName: 'scheduler', poolMax: 4, tables, applicationName: 'instants-test', randomPageCost: defaultRandomPageCost }));
+});
+
+afterAll(async () => {
+  await pool?.end();
+  await db?.drop();
+});
+
+const until = async (done: () => boolean): Promise<void> => {
+  while (!done()) await new Promise((resolve) => setTimeout(resolve, 10));
+};
+
+async function insertTask(dueAt: Date): Promise<number> {
+  const { rows } = await pool.query<{ id: string }>(
+    `insert into scheduler.tasks (tenant_id, task_type, payload, execute_at, due_at) values ('tenant-a', 'instant.probe', '{}', $1, $1) returning id`,
+    [dueAt],
+  );
+  return Number(rows[0]!.id);
+}
+
+describe('due instants', () => {
+  it('look for due triggers only at a trigger’s next run, not at the instants of tasks', async () => {
+    const published: number[] = [];
+    const triggerChecks: number[] = [];
+    const dispatcher = startDispatcher({
+      pool,
+      prefix: 'instants_test',
+      logger,
+      // No poll during the test (the first runs at start): every instant comes from a wake.
+      config: { batchSize: 100, dispatchConcurrency: 1, reportTimeoutMs: 60_000, lookaheadMs: 10_000, prefetchMs: 300, pollMs: 600_000, retry: { baseMs: 1_000, maxMs: 5_000 } },
+      publish: async (tasks) => void published.push(...tasks.map((t) => t.id)),
+      fireDueTriggers: async (now) => {
+        triggerChecks.push(now.getTime());
+        return 0;
+      },
+      onEventsWritten: () => undefined,
+    });
+    try {
+      const triggerDue = Date.now() + 100;
+      dispatcher.wakeTrigger(triggerDue);
+      await until(() => triggerChecks.length === 1);
+      expect(triggerChecks[0]).toBeGreaterThanOrEqual(triggerDue);
+
+      // A task due now (claimed) and one due in 600 ms (reserved, then published at its instant).
+      const overdue = await insertTask(new Date(Date.now() - 1));
+      dispatcher.wake(Date.now() - 1);
+      const soon = Date.now() + 600;
+      const reserved = await insertTask(new Date(soon));
+      dispatcher.wake(soon);
+      await until(() => published.length === 2);
+      expect(published).toEqual([overdue, reserved]);
+    } finally {
+      await dispatcher.stop();
+    }
+    expect(triggerChecks).toHaveLength(1);
+  });
+});
+
+describe('the due listener', () => {
+  it('tells a task’s due time, a trigger’s next run and a cancelled task apart', async () => {
+    const heard: string[] = [];
+    let connected = false;
+    const listener = listenForDueTimes({
+      url: db.url,
+      logger,
+      onDue: (ms) => heard.push(`task ${ms}`),
+      onTriggerDue: (ms) => heard.push(`trigger ${ms}`),
+      onCancel: (id) => heard.push(`cancel ${id}`),
+      onReconnect: () => void (connected = true),
+    });
+    try {
+      await until(() => connected);
+      for (const payload of ['1700000000123', 't1700000060000', 'c42', 'tnot-a-time']) await pool.query('select pg_notify($1, $2)', [dueChannel, payload]);
+      await until(() => heard.length >= 3);
+      // One more round trip: a fourth notification, had one been heard, has arrived by now.
+      await pool.query('select pg_notify($1, $2)', [dueChannel, 'c43']);
+      await until(() => heard.length >= 4);
+      expect(heard).toEqual(['task 1700000000123', 'trigger 1700000060000', 'cancel 42', 'cancel 43']);
+    } finally {
+      await listener.stop();
+    }
+  });
+});
