@@ -9,9 +9,10 @@ import { startDispatcher } from '../src/domain/dispatcher';
 
 /**
  * A due instant runs only what it is due for: the instants of tasks claim (or publish reserved)
- * tasks and do not look for due triggers, a trigger's next run does. The dispatcher here runs on
- * the real database; what it publishes and the trigger occurrences it asks for are recorded
- * (the platform tests in `triggers-timers.test.ts` fire real triggers through a real scheduler).
+ * tasks and do not look for due triggers, a trigger's next run does; an instant whose tasks were
+ * all reserved does not claim. The dispatcher here runs on the real database; what it publishes,
+ * the trigger occurrences it asks for and the statements it runs are recorded (the platform tests
+ * in `triggers-timers.test.ts` fire real triggers through a real scheduler).
  */
 let db: TestDatabase;
 let pool: pg.Pool;
@@ -40,12 +41,34 @@ async function insertTask(dueAt: Date): Promise<number> {
   return Number(rows[0]!.id);
 }
 
+/** The pool, recording the name of every prepared statement run through its connections. */
+function recordingStatements(target: pg.Pool, names: string[]): pg.Pool {
+  const bound = <T extends object>(object: T, prop: string | symbol) => {
+    const value = Reflect.get(object, prop);
+    return typeof value === 'function' ? value.bind(object) : value;
+  };
+  const recordingClient = (client: pg.PoolClient) =>
+    new Proxy(client, {
+      get: (object, prop) =>
+        prop === 'query'
+          ? (statement: string | pg.QueryConfig, values?: unknown[]) => {
+              if (typeof statement === 'object' && statement.name) names.push(statement.name);
+              return object.query(statement as string, values);
+            }
+          : bound(object, prop),
+    });
+  return new Proxy(target, {
+    get: (object, prop) => (prop === 'connect' ? async () => recordingClient(await object.connect()) : bound(object, prop)),
+  });
+}
+
 describe('due instants', () => {
-  it('look for due triggers only at a trigger’s next run, not at the instants of tasks', async () => {
+  it('run only what they are due for: no trigger lookup at a task’s instant, no claim at a reserved one', async () => {
     const published: number[] = [];
     const triggerChecks: number[] = [];
+    const statements: string[] = [];
     const dispatcher = startDispatcher({
-      pool,
+      pool: recordingStatements(pool, statements),
       prefix: 'instants_test',
       logger,
       // No poll during the test (the first runs at start): every instant comes from a wake.
@@ -75,6 +98,9 @@ describe('due instants', () => {
       await dispatcher.stop();
     }
     expect(triggerChecks).toHaveLength(1);
+    // The overdue task was claimed; the other was reserved whole, so its instant only published.
+    expect(statements.filter((name) => name === 'scheduler_claim_due')).toHaveLength(1);
+    expect(statements.filter((name) => name === 'scheduler_mark_dispatched')).toHaveLength(1);
   });
 });
 

@@ -51,6 +51,27 @@ describe('createDueTimer', () => {
     expect(timer.size()).toBe(0);
   });
 
+  it('forgets removed kinds at an instant, and fires for them again when added anew', () => {
+    const fired: number[] = [];
+    const timer = createDueTimer({ onDue: (kinds) => fired.push(kinds) });
+    timer.add(1_000_010, 1 | 4);
+    timer.add(1_000_020, 1);
+    timer.remove(1_000_010, 1);
+    timer.remove(1_000_020, 1);
+    timer.remove(1_000_030, 1);
+    vi.advanceTimersByTime(10);
+    expect(fired).toEqual([4]);
+    // An instant left with no kinds fires silently.
+    vi.advanceTimersByTime(10);
+    expect(fired).toEqual([4]);
+    timer.add(1_000_040, 1 | 2);
+    timer.remove(1_000_040, 1);
+    timer.add(1_000_040, 1);
+    vi.advanceTimersByTime(20);
+    expect(fired).toEqual([4, 3]);
+    expect(timer.size()).toBe(0);
+  });
+
   it('keeps at most maxTimers instants, dropping the latest (the poll finds them later)', () => {
     const timer = createDueTimer({ onDue: () => undefined, maxTimers: 2 });
     timer.add(1_000_300);

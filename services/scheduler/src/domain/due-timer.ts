@@ -14,6 +14,11 @@ export interface DueTimer {
    * that fell due together.
    */
   add(dueMs: number, kinds?: number): void;
+  /**
+   * Forgets `kinds` at an instant (done ahead of time); it still fires for its other kinds, and
+   * for these again if they are added anew.
+   */
+  remove(dueMs: number, kinds: number): void;
   /** How many distinct instants are waiting. */
   size(): number;
   stop(): void;
@@ -96,6 +101,11 @@ export function createDueTimer(options: { onDue: (kinds: number) => void; maxTim
       known.set(dueMs, kinds);
       push(dueMs);
       arm();
+    },
+    remove(dueMs, kinds) {
+      const current = known.get(dueMs);
+      // The instant stays in the heap with what is left (possibly nothing, then it fires silently).
+      if (current !== undefined) known.set(dueMs, current & ~kinds);
     },
     size: () => known.size,
     stop() {
