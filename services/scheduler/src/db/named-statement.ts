@@ -3,15 +3,16 @@ import type pg from 'pg';
 
 /**
  * A statement the dispatcher runs at every due instant, prepared under its name: each connection
- * parses and plans it once, later runs only bind and execute. PostgreSQL planned these CTEs on
- * every run, and for the one or two tasks of an instant planning cost more than running them
- * (bench/scheduler/probe-planning.ts: a report 0.31 ms planning against 0.14 ms execution, a
- * marking 0.19 against 0.12, a claim that finds nothing 0.21 against 0.04).
+ * parses it once and, in the transactions of `genericPlans`, plans it once; later runs only bind
+ * and execute. PostgreSQL planned these CTEs on every run, and for the one or two tasks of an
+ * instant planning cost more than running them (bench/scheduler/probe-planning.ts: a report
+ * 0.33 ms planning against 0.17 ms execution, a marking 0.21 against 0.18, a claim that finds
+ * nothing 0.25 against 0.05).
  *
- * After five runs PostgreSQL may keep a generic plan, made without the parameters' values. The
- * statements find tasks through the partial due-time indexes or by id through the primary key
- * (`status-sql.ts`), which a generic plan does as well as a custom one; `test/generic-plans.test.ts`
- * checks the generic plans.
+ * A generic plan is made without the parameters' values, possibly while the tables are nearly
+ * empty, and then kept by the connection. The statements find tasks through the partial due-time
+ * indexes or by id through the primary key (`status-sql.ts`), which a generic plan does as well
+ * as a custom one; `test/generic-plans.test.ts` checks the plans kept from a near-empty table.
  */
 export interface NamedStatement {
   name: string;
