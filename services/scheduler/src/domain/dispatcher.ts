@@ -83,8 +83,8 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
   const reservations = new Map<number, { task: DispatchTask; dueMs: number }>();
   /** Published reservations being marked dispatched (awaited by `stop`). */
   const markings = new Set<Promise<void>>();
-  /** Tasks announced so far (`wake`): a reservation tells by it whether one came in while it ran. */
-  let wakes = 0;
+  /** Due times remembered so far: a reservation tells by it whether one came in while it ran. */
+  let remembered = 0;
   // How long after its due time a reservation may stay unmarked before another replica re-publishes it.
   const graceMs = 3_000;
 
@@ -124,19 +124,20 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
 
   /**
    * Reserves the tasks due within `prefetchMs`. When it took every one of them (fewer than a
-   * batch, and no task was announced meanwhile), their instants need no claim: it would find
-   * nothing, so it is dropped, and those instants only publish. A task stored while the
-   * reservation ran may have committed after its snapshot: its wake keeps the claims. A pending
-   * task the reservation skipped because another transaction held its row (a report's lock on a
-   * task that went back to pending) is claimed by the next poll instead, within `pollMs`.
+   * batch, and no due time came in meanwhile), their instants need no claim: it would find
+   * nothing, so it is dropped, and those instants only publish. A due time that came in while the
+   * reservation ran (a new task, a retry, the poll) may be a task committed after the
+   * reservation's snapshot, so then the claims stay. A pending task the reservation skipped
+   * because another transaction held its row (a report's lock on a task that went back to
+   * pending) is claimed by the next poll instead, within `pollMs`.
    */
   async function reserveUpcoming(now: Date): Promise<void> {
     if (config.prefetchMs <= 0 || stopped) return;
-    const wakesBefore = wakes;
+    const rememberedBefore = remembered;
     const reserved = await withTransaction(deps.pool, (client) =>
       reserveUpcomingTasks(client, now, new Date(now.getTime() + config.prefetchMs), config.batchSize, graceMs), genericPlans,
     );
-    const tookAll = reserved.length < config.batchSize && wakes === wakesBefore;
+    const tookAll = reserved.length < config.batchSize && remembered === rememberedBefore;
     for (const reservation of reserved) {
       reservations.set(reservation.task.id, reservation);
       timer.add(reservation.dueMs, Due.publish);
@@ -242,6 +243,7 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
 
   /** A due time wakes the dispatcher twice: to reserve (`prefetchMs` ahead) and to claim. */
   function remember(dueMs: number): void {
+    remembered += 1;
     timer.add(dueMs, Due.claim);
     if (config.prefetchMs > 0) timer.add(dueMs - config.prefetchMs, Due.reserve);
   }
@@ -251,7 +253,6 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
 
   return {
     wake(dueMs) {
-      wakes += 1;
       if (dueMs <= Date.now() + config.lookaheadMs) remember(dueMs);
     },
     wakeTrigger(dueMs) {
