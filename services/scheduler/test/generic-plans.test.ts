@@ -35,13 +35,8 @@ afterAll(async () => {
 
 /** The plan the connection keeps for a prepared statement, shown with `values` (SQL literals). */
 async function keptPlan(client: pg.PoolClient, name: string, values: string[]): Promise<string> {
-  await client.query('begin; set local plan_cache_mode = force_generic_plan');
-  try {
-    const { rows } = await client.query<{ 'QUERY PLAN': string }>(`explain (costs off) execute ${name}(${values.join(', ')})`);
-    return rows.map((r) => r['QUERY PLAN']).join('\n');
-  } finally {
-    await client.query('commit');
-  }
+  const { rows } = await client.query<{ 'QUERY PLAN': string }>(`explain (costs off) execute ${name}(${values.join(', ')})`);
+  return rows.map((r) => r['QUERY PLAN']).join('\n');
 }
 
 describe('the dispatcher statements', () => {
@@ -63,8 +58,8 @@ describe('the dispatcher statements', () => {
     expect(await inTransaction((client) => expireAttempts(client, new Date(), 1_000, retry))).toEqual([]);
     expect(await inTransaction((client) => lockDueTriggers(client, new Date(), 100))).toEqual([]);
 
-    const client = await pool.connect();
-    try {
+    // Read in a transaction set up as the dispatcher's too: there the connection uses the generic plan.
+    await inTransaction(async (client) => {
       const { rows: prepared } = await client.query<{ name: string; generic_plans: string; custom_plans: string }>(
         `select name, generic_plans, custom_plans from pg_prepared_statements where name like 'scheduler\\_%' order by name`,
       );
@@ -94,8 +89,6 @@ describe('the dispatcher statements', () => {
       for (const plan of [plans.mark, plans.report]) {
         expect(plan.slice(plan.indexOf('Update on tasks'))).toMatch(/Nested Loop\s+->\s+Function Scan on r\s+->\s+Index Scan using tasks_pkey on tasks t/);
       }
-    } finally {
-      client.release();
-    }
+    });
   });
 });
