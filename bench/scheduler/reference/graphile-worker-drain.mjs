@@ -7,13 +7,16 @@
  * 10,000 jobs due at one instant 3 s ahead, a no-op task, a worker started fresh (concurrency 24,
  * a local queue of 500 jobs: graphile-worker's batching, completions batched); tasks/s from the due
  * instant until the jobs table is empty (a job is deleted when it completes). ROUNDS=2 adds a warm
- * round in the same worker, as DRAIN_ROUNDS=2 does for ours. graphile-worker is not a dependency
- * of the project; install it in a scratch directory and run this file from there:
+ * round in the same worker, as DRAIN_ROUNDS=2 does for ours. Each round also prints the CPU time
+ * per job of PostgreSQL and of the worker (this process), sampled as bench:scheduler samples ours
+ * (`bench/cpu-sample.ts`). graphile-worker is not a dependency of the project; install it in a
+ * scratch directory and run this file from there with the project's tsx (for the sampler):
  *
  *   mkdir -p /tmp/gw && cd /tmp/gw && npm init -y && npm install graphile-worker@0.18.0 pg@8
- *   node /path/to/bench/scheduler/reference/graphile-worker-drain.mjs   (N=10000 ROUNDS=2 CONCURRENCY=24 LOCAL_QUEUE=500)
+ *   /path/to/node_modules/.bin/tsx /path/to/bench/scheduler/reference/graphile-worker-drain.mjs   (N=10000 ROUNDS=2 CONCURRENCY=24 LOCAL_QUEUE=500)
  */
 import { createRequire } from 'node:module';
+import { cpuPerTask, cpuSample } from '../../cpu-sample.ts';
 
 const require = createRequire(`${process.cwd()}/`);
 const { Logger, run, runMigrations } = require('graphile-worker');
@@ -28,12 +31,13 @@ await admin.query(`create database ${database}`);
 const connectionString = `${base}/${database}`;
 const logger = new Logger(() => () => {});
 try {
-  await runMigrations({ connectionString, logger });
   // The worker's own pool, the size graphile-worker gives its pool by default (10), so that it is
-  // ended before the database is dropped: a connection of a pool left to the worker could outlive
-  // `stop()`, and the drop's `force` then failed the run with an unhandled pool error.
+  // ended before the database is dropped. Migrations run on it too: given only a connection
+  // string, graphile-worker made a pool of its own that outlived the run, and the drop's `force`
+  // then failed the script with an unhandled pool error after the figures were printed.
   const workerPool = new pg.Pool({ connectionString, max: 10 });
   workerPool.on('error', () => {});
+  await runMigrations({ pgPool: workerPool, logger });
   const runner = await run({
     pgPool: workerPool,
     logger,
@@ -53,13 +57,16 @@ try {
       [at, n],
     );
     await new Promise((resolve) => setTimeout(resolve, at.getTime() - Date.now()));
+    const cpuBefore = cpuSample('worker');
     for (;;) {
       const { rows } = await pool.query('select exists (select 1 from graphile_worker._private_jobs) as live');
       if (!rows[0].live) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const seconds = (Date.now() - at.getTime()) / 1000;
+    const cpu = cpuPerTask(cpuBefore, cpuSample('worker'), n);
     console.log(`graphile-worker drain${round ? ` round ${round + 1} (warm)` : ''}: ${n} jobs in ${seconds.toFixed(2)} s = ${Math.round(n / seconds)} jobs/s`);
+    console.log(`    CPU µs per job: ${Object.entries(cpu).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
   await runner.stop();
   await workerPool.end();
