@@ -12,8 +12,8 @@
  * every other process on the machine, to see a neighbour's load). DRAIN_ROUNDS=n runs (a) n times
  * in the same processes: the first round is the figure of record (a scheduler and handler fresh
  * from start, their code not yet optimized by V8), the later ones show the same drain warm.
- * PROFILE=1 has the scheduler write a V8 CPU profile of each drain round
- * (`<PROFILE_DIR or /tmp>/scheduler-<pid>-<round>.cpuprofile`, bench/gateway/profile-on-signal.mjs).
+ * PROFILE=1 has the scheduler write a V8 CPU profile of each drain round and of (b)'s spread
+ * (`<PROFILE_DIR or /tmp>/scheduler-<pid>-<n>.cpuprofile`, bench/gateway/profile-on-signal.mjs).
  * (b) also prints the CPU time per task of each process over the spread.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -161,8 +161,10 @@ if (!only || only.includes('lateness')) {
   // CPU over the spread (from the first due time), per task: the cost of dispatching one at a time.
   await sleep(Math.max(0, start - Date.now()));
   const cpuBefore = cpuSample();
+  if (profile) scheduler.child.kill('SIGUSR2');
   await waitCompleted('bench_late', latenessTasks, 200);
   const cpu = cpuPerTask(cpuBefore, cpuSample(), latenessTasks);
+  if (profile) scheduler.child.kill('SIGUSR2');
   await handler.stop();
   const late = [...handler.lateness.values()].sort((a, b) => a - b);
   const stored = [...handler.publishLateness.values()].sort((a, b) => a - b);
