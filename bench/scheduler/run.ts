@@ -126,7 +126,7 @@ for (let round = 0; round < Number(process.env.DRAIN_ROUNDS ?? 1) && (!only || o
   };
   if (round === 0) results.drain = drain;
   else results.drain_warm = [...((results.drain_warm as unknown[]) ?? []), drain];
-  console.log(`(a) drain${round ? ` round ${round + 1} (warm)` : ''}: ${drainTasks} tasks completed in ${seconds.toFixed(2)} s = ${drain.tasks_per_s} tasks/s end to end (last delivery after ${((handler.lastDeliveredAt - at.getTime()) / 1000).toFixed(2)} s)`);
+  console.log(`(a) drain${round ? ` round ${round + 1} (warm)` : ''}: ${drainTasks} tasks completed in ${seconds.toFixed(2)} s = ${drain.tasks_per_s} tasks/s end to end (last delivery after ${((handler.lastDeliveredAt - at.getTime()) / 1000).toFixed(2)} s, last report answered after ${((handler.lastAcceptedAt - at.getTime()) / 1000).toFixed(2)} s)`);
   console.log(`    CPU µs per task during the drain: ${Object.entries(cpu).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   // Read after the measurement: what live status was shown of the drain.
   const events = await readTaskEvents(nc, sql, prefix, `bench_drain${round || ''}`);
