@@ -107,6 +107,23 @@ describe('outbox relay', () => {
     expect(new Set(messages.map((m) => m.id))).toEqual(new Set(events.map((e) => e.id)));
   });
 
+  it('publishes in outbox order when several replicas relay at once: one relay at a time per outbox', async () => {
+    const before = (await streamMessages()).length;
+    // One entity's changes, each committed after the previous one, as a service writes them.
+    const events = [];
+    for (let i = 0; i < 300; i += 1) events.push(await append('ordered'));
+    // Three replicas, each with its own connections, as separate processes would have.
+    const replicas = await Promise.all([1, 2, 3].map(() => connectTestNats()));
+    const relays = replicas.map((replica) => startOutboxRelay({ pool, schemaName: 'catalog', nc: replica, logger, pollMs: 20, batchSize: 16 }));
+    relays.forEach((r) => r.wake());
+    await waitUntilEmpty();
+    await Promise.all(relays.map((r) => r.stop()));
+    await Promise.all(replicas.map((replica) => replica.drain()));
+
+    const messages = (await streamMessages()).slice(before);
+    expect(messages.map((m) => m.id)).toEqual(events.map((e) => e.id));
+  });
+
   it('publishes the events of a batch row as separate messages, in order, each with its own Nats-Msg-Id', async () => {
     const before = (await streamMessages()).length;
     const envelope = (id: string) => ({ v: 1, id, type: `${prefix}.catalog.instance.started`, occurred_at: new Date().toISOString(), tenant_id: null, entity: { typename: 'ServiceInstance', id }, data: { instance_id: id, version: '0', hostname: 'test' } });

@@ -27,12 +27,13 @@ interface OutboxMessage {
 }
 
 /**
- * The relay's read: up to `batchSize` outbox rows of `table` in id order, locked (`skip locked`),
- * each envelope as JSON text. In a `jsonb` outbox batch rows are split into one row per message
- * (a batch row's events in their order); a `json` outbox's text is handed over untouched.
+ * The relay's read: the first `batchSize` outbox rows of `table` in id order, each envelope as
+ * JSON text. In a `jsonb` outbox batch rows are split into one row per message (a batch row's
+ * events in their order); a `json` outbox's text is handed over untouched. It runs under the
+ * outbox's relay lock (`relayLockSql`), so no other relay reads or deletes these rows meanwhile.
  */
 export function outboxReadSql(table: string, batchSize: number, payloadType: OutboxPayloadType = 'jsonb'): string {
-  const rows = `select id, subject, payload from ${table} order by id limit ${Math.trunc(batchSize)} for update skip locked`;
+  const rows = `select id, subject, payload from ${table} order by id limit ${Math.trunc(batchSize)}`;
   if (payloadType === 'json') return `select id, subject, payload::text as data from (${rows}) o`;
   return `select o.id, coalesce(e.event->>'subject', o.subject) as subject,
             coalesce(e.event->'payload', o.payload)::text as data
@@ -40,6 +41,21 @@ export function outboxReadSql(table: string, batchSize: number, payloadType: Out
      left join lateral jsonb_array_elements(case when jsonb_typeof(o.payload->'batch') = 'array' then o.payload->'batch' end)
        with ordinality as e(event, n) on true
      order by o.id, e.n`;
+}
+
+/** The advisory lock class of outbox relays (its second key is the outbox table's name). */
+const relayLockClass = 0x6f627278;
+
+/**
+ * One relay at a time per outbox, across every replica of the service: a transaction lock on the
+ * table's name, waited for, taken before the read. Rows locked with `for update skip locked`
+ * let replicas relay the next rows at the same time, and their publishes interleaved on the
+ * stream: an entity's later change could be stored before its earlier one (the outbox-relay test
+ * with three replicas saw it on every run). A waiting relay reads after the holder's delete
+ * commits: under read committed each statement takes a new snapshot.
+ */
+export function relayLockSql(table: string): string {
+  return `select pg_advisory_xact_lock(${relayLockClass}, hashtext('${table.replaceAll("'", "''")}'))`;
 }
 
 /**
@@ -65,10 +81,11 @@ export function envelopeId(data: string): string {
 
 /**
  * Publishes outbox rows to JetStream in id order and deletes them in the same transaction that
- * locked them. If the process dies after publishing and before the delete commits, the rows are
+ * read them. If the process dies after publishing and before the delete commits, the rows are
  * published again with the same `Nats-Msg-Id` and JetStream drops them as duplicates (the events
  * stream keeps ids for ten minutes), so nothing is lost and nothing is delivered twice.
- * `for update skip locked` lets several replicas relay at once without publishing a row twice.
+ * Several replicas may run a relay on the same outbox: they take turns (`relayLockSql`), so the
+ * stream holds the events in outbox order and none is published twice.
  */
 export function startOutboxRelay(options: {
   pool: pg.Pool;
@@ -116,18 +133,19 @@ export function startOutboxRelay(options: {
   // promise bookkeeping) per message, measured 5-10x more CPU per event on this machine.
   const publisher = createBatchPublisher(options.nc);
 
+  const lock = relayLockSql(table);
   /**
-   * One relay cycle in two round trips: `begin` and the locking select travel together, and so do
-   * the delete and `commit` (simple-protocol multi-statement queries; the limit and the ids are
-   * integers, inlined). It was four (begin, select, delete, commit): at one webhook client of
+   * One relay cycle in two round trips: `begin`, the relay lock and the read travel together, and
+   * so do the delete and `commit` (simple-protocol multi-statement queries; the limit and the ids
+   * are integers, inlined). It was four (begin, select, delete, commit): at one webhook client of
    * bench/engine the relay ran ~2 cycles per execution, twice the engine's own statements.
    */
   async function publishBatch(): Promise<number> {
     const client = await options.pool.connect();
     try {
       await prepareRead(client);
-      const results = (await client.query(`begin; execute ${statement}`)) as unknown as Array<pg.QueryResult<OutboxMessage>>;
-      const messages = results[1]!.rows;
+      const results = (await client.query(`begin; ${lock}; execute ${statement}`)) as unknown as Array<pg.QueryResult<OutboxMessage>>;
+      const messages = results[2]!.rows;
       if (messages.length === 0) {
         await client.query('commit');
         return 0;
