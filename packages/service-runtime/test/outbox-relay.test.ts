@@ -13,7 +13,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { AckPolicy, DeliverPolicy, type NatsConnection } from 'nats';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendEvent, createLogger, createOutboxTable, envelopeId, startOutboxRelay } from '../src/index';
+import { appendEvent, createLogger, createOutboxTable, envelopeId, openRelayCycleSql, startOutboxRelay } from '../src/index';
 
 const outbox = createOutboxTable(pgSchema('catalog'));
 const logger = createLogger('test', 'silent');
@@ -120,6 +120,26 @@ describe('outbox relay', () => {
     await Promise.all(relays.map((r) => r.stop()));
     await Promise.all(replicas.map((replica) => replica.drain()));
 
+    const messages = (await streamMessages()).slice(before);
+    expect(messages.map((m) => m.id)).toEqual(events.map((e) => e.id));
+  });
+
+  it('passes the relay lock on when a replica stops answering in the middle of a cycle', async () => {
+    const before = (await streamMessages()).length;
+    const events = [await append('stuck-a'), await append('stuck-b')];
+    // A replica opened a cycle as the relay does (here with a 300 ms idle limit), then went silent:
+    // a frozen process, or a network cut that sends no reset.
+    const frozen = new pg.Client({ connectionString: database.url });
+    const ended = new Promise<Error>((resolve) => frozen.on('error', resolve));
+    await frozen.connect();
+    await frozen.query(openRelayCycleSql('catalog.outbox', 300));
+    const relay = startOutboxRelay({ pool, schemaName: 'catalog', nc, logger, pollMs: 50 });
+    relay.wake();
+    await waitUntilEmpty();
+    await relay.stop();
+    // PostgreSQL ended the silent session, and with it its hold on the lock.
+    expect((await ended).message).toMatch(/idle-in-transaction timeout/);
+    await frozen.end().catch(() => undefined);
     const messages = (await streamMessages()).slice(before);
     expect(messages.map((m) => m.id)).toEqual(events.map((e) => e.id));
   });

@@ -59,6 +59,18 @@ export function relayLockSql(table: string): string {
 }
 
 /**
+ * How a relay cycle opens: `begin`, a limit on how long the transaction may sit idle, then the
+ * relay lock. A replica that stops answering in the middle of a cycle (a frozen process, a
+ * network cut without a reset) would otherwise keep the lock, and every other replica's relay
+ * would wait behind it, until the connection is found dead (TCP keepalive: hours by default).
+ * PostgreSQL ends such a session after `idleMs` and the lock passes on; what that replica had
+ * published is published again under the same ids, and JetStream drops the duplicates.
+ */
+export function openRelayCycleSql(table: string, idleMs: number): string {
+  return `begin; set local idle_in_transaction_session_timeout = ${Math.max(1, Math.trunc(idleMs))}; ${relayLockSql(table)}`;
+}
+
+/**
  * An envelope opens with its version and id: `{"v":1,"id":"…"` as `JSON.stringify` and the
  * scheduler's SQL write it, `{"v": 1, "id": "…"` as PostgreSQL renders a `jsonb` (whose keys are
  * ordered by length).
@@ -94,6 +106,8 @@ export function startOutboxRelay(options: {
   logger: Logger;
   pollMs: number;
   batchSize?: number;
+  /** How long a cycle's transaction may sit idle before PostgreSQL ends it (`openRelayCycleSql`). */
+  idleCycleTimeoutMs?: number;
 }): OutboxRelay {
   const batchSize = options.batchSize ?? 256;
   const table = `"${options.schemaName}".outbox`;
@@ -133,19 +147,25 @@ export function startOutboxRelay(options: {
   // promise bookkeeping) per message, measured 5-10x more CPU per event on this machine.
   const publisher = createBatchPublisher(options.nc);
 
-  const lock = relayLockSql(table);
+  // Far above a cycle's longest wait between statements: the publisher gives up after 5 s.
+  const open = openRelayCycleSql(table, options.idleCycleTimeoutMs ?? 30_000);
   /**
-   * One relay cycle in two round trips: `begin`, the relay lock and the read travel together, and
+   * One relay cycle in two round trips: the opening (`openRelayCycleSql`) and the read travel together, and
    * so do the delete and `commit` (simple-protocol multi-statement queries; the limit and the ids
    * are integers, inlined). It was four (begin, select, delete, commit): at one webhook client of
    * bench/engine the relay ran ~2 cycles per execution, twice the engine's own statements.
    */
   async function publishBatch(): Promise<number> {
     const client = await options.pool.connect();
+    // A session ended while the cycle publishes (the idle limit above, an administrator) makes the
+    // client emit `error` between queries, and the pool listens only to idle clients: without a
+    // listener that would end the process. The next query then fails and the cycle is retried.
+    const ignore = () => undefined;
+    client.on('error', ignore);
     try {
       await prepareRead(client);
-      const results = (await client.query(`begin; ${lock}; execute ${statement}`)) as unknown as Array<pg.QueryResult<OutboxMessage>>;
-      const messages = results[2]!.rows;
+      const results = (await client.query(`${open}; execute ${statement}`)) as unknown as Array<pg.QueryResult<OutboxMessage>>;
+      const messages = results.at(-1)!.rows;
       if (messages.length === 0) {
         await client.query('commit');
         return 0;
@@ -162,6 +182,7 @@ export function startOutboxRelay(options: {
       await client.query('rollback').catch(() => undefined);
       throw error;
     } finally {
+      client.removeListener('error', ignore);
       client.release();
     }
   }
