@@ -27,6 +27,11 @@ export function createDatabase<TSchema extends Record<string, unknown>>(options:
   });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
+  // Nor must a client in use: a session ended between two queries of a transaction (a database
+  // restart or failover, an administrator, a timeout) makes the client emit `error`, and the pool
+  // listens only to idle clients. The transaction's next query then fails, it rolls back, and the
+  // client is dropped when released.
+  pool.on('connect', (client) => void client.on('error', () => undefined));
   return { pool, db: drizzle(pool, { schema: options.tables }) };
 }
 
