@@ -1,6 +1,7 @@
 import { startServiceProcess } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNoopHandler, type HandlerStats } from '../../../bench/scheduler/noop-handler';
+import { expectEachCompletedOnce, taskStatuses } from './drain-checks';
 import { startSchedulerPlatform, type SchedulerPlatform } from './scheduler-platform';
 
 /**
@@ -21,10 +22,7 @@ afterAll(async () => {
   await platform?.destroy();
 });
 
-const statuses = async () =>
-  Object.fromEntries(
-    (await platform.sql.query(`select status, count(*)::int as n from scheduler.tasks where task_type = 'crash_job' group by status`)).rows.map((r) => [r.status, r.n]),
-  ) as Record<string, number>;
+const statuses = () => taskStatuses(platform, 'crash_job');
 
 describe('crash and restart', () => {
   it('loses nothing and completes nothing twice when the scheduler is killed mid-drain', async () => {
@@ -54,13 +52,6 @@ describe('crash and restart', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(await statuses()).toEqual({ completed: count + 100 });
-    // Replies to the last reports may still be on their way to the handler.
-    while (handler.reportsInFlight > 0) await new Promise((resolve) => setTimeout(resolve, 20));
-    // Every task's completion was accepted exactly once, or (reply lost in the kill) found
-    // already completed when the handler asked again.
-    const ids = (await platform.sql.query(`select id from scheduler.tasks where task_type = 'crash_job'`)).rows.map((r) => Number(r.id));
-    expect(ids.filter((id) => !handler.accepted.has(id) && !handler.alreadyCompleted.has(id))).toEqual([]);
-    expect([...handler.accepted.values()].filter((n) => n !== 1)).toEqual([]);
-    expect([...handler.deliveries.values()].filter((n) => n !== 1)).toEqual([]);
+    await expectEachCompletedOnce(platform, handler, 'crash_job');
   });
 });
