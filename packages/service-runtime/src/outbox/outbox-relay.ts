@@ -100,6 +100,10 @@ export function envelopeId(data: string): string {
  * stream holds the events in outbox order and none is published twice.
  */
 export function startOutboxRelay(options: {
+  /**
+   * The service's pool (`createDatabase`): a session ended in the middle of a cycle (the idle
+   * limit below, a restart) fails the cycle, which is retried, without ending the process.
+   */
   pool: pg.Pool;
   schemaName: string;
   nc: NatsConnection;
@@ -157,11 +161,6 @@ export function startOutboxRelay(options: {
    */
   async function publishBatch(): Promise<number> {
     const client = await options.pool.connect();
-    // A session ended while the cycle publishes (the idle limit above, an administrator) makes the
-    // client emit `error` between queries, and the pool listens only to idle clients: without a
-    // listener that would end the process. The next query then fails and the cycle is retried.
-    const ignore = () => undefined;
-    client.on('error', ignore);
     try {
       await prepareRead(client);
       const results = (await client.query(`${open}; execute ${statement}`)) as unknown as Array<pg.QueryResult<OutboxMessage>>;
@@ -182,7 +181,6 @@ export function startOutboxRelay(options: {
       await client.query('rollback').catch(() => undefined);
       throw error;
     } finally {
-      client.removeListener('error', ignore);
       client.release();
     }
   }
