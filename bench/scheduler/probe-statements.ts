@@ -4,7 +4,7 @@
  * statement, cycle after cycle until the outbox is empty; publishing is not part of it).
  *   npx tsx bench/scheduler/probe-statements.ts   (ROUNDS=10 N=1000)
  */
-import { outboxReadSql, relayLockSql } from '@conveyor/service-runtime';
+import { openRelayCycleSql, outboxReadSql } from '@conveyor/service-runtime';
 import { createTestDatabase, migrateServices } from '@conveyor/testing';
 import pg from 'pg';
 import { claimDueTasks } from '../../services/scheduler/src/db/claim-due-tasks';
@@ -39,8 +39,8 @@ for (let round = 0; round < rounds; round++) {
   t = process.hrtime.bigint();
   // The relay's cycles (its own read statement, 256 rows a cycle) until the outbox is empty.
   for (;;) {
-    const results = (await client.query(`begin; ${relayLockSql('scheduler.outbox')}; ${outboxReadSql('scheduler.outbox', 256, 'json')}`)) as unknown as pg.QueryResult<{ id: string }>[];
-    const ids = [...new Set(results[2]!.rows.map((r) => r.id))];
+    const results = (await client.query(`${openRelayCycleSql('scheduler.outbox', 30_000)}; ${outboxReadSql('scheduler.outbox', 256, 'json')}`)) as unknown as pg.QueryResult<{ id: string }>[];
+    const ids = [...new Set(results.at(-1)!.rows.map((r) => r.id))];
     await client.query(ids.length > 0 ? `delete from scheduler.outbox where id in (${ids.join(',')}); commit` : 'commit');
     if (ids.length === 0) break;
   }

@@ -5,7 +5,7 @@ export { withTransaction, type Queryable, type TransactionOptions } from './db/t
 export { ensureDatabase, migrateServiceSchema, migrationsJournal } from './db/migrate';
 export { createOutboxTable, type OutboxPayloadType, type OutboxTable } from './outbox/outbox-table';
 export { appendEvent, type AppendEventInput } from './outbox/append-event';
-export { envelopeId, openRelayCycleSql, outboxReadSql, relayLockSql, startOutboxRelay, type OutboxRelay } from './outbox/outbox-relay';
+export { envelopeId, openRelayCycleSql, outboxReadSql, startOutboxRelay, type OutboxRelay } from './outbox/outbox-relay';
 export { connectNats, ensureStreams } from './nats/connect';
 export { requestOverNats, respondWithError, serveRequests } from './nats/request-reply';
 export { createBatchPublisher, type BatchPublisher, type OutgoingMessage } from './nats/batch-publisher';

@@ -30,7 +30,7 @@ interface OutboxMessage {
  * The relay's read: the first `batchSize` outbox rows of `table` in id order, each envelope as
  * JSON text. In a `jsonb` outbox batch rows are split into one row per message (a batch row's
  * events in their order); a `json` outbox's text is handed over untouched. It runs under the
- * outbox's relay lock (`relayLockSql`), so no other relay reads or deletes these rows meanwhile.
+ * outbox's relay lock (`openRelayCycleSql`), so no other relay reads or deletes these rows meanwhile.
  */
 export function outboxReadSql(table: string, batchSize: number, payloadType: OutboxPayloadType = 'jsonb'): string {
   const rows = `select id, subject, payload from ${table} order by id limit ${Math.trunc(batchSize)}`;
@@ -47,27 +47,25 @@ export function outboxReadSql(table: string, batchSize: number, payloadType: Out
 const relayLockClass = 0x6f627278;
 
 /**
- * One relay at a time per outbox, across every replica of the service: a transaction lock on the
- * table's name, waited for, taken before the read. Rows locked with `for update skip locked`
- * let replicas relay the next rows at the same time, and their publishes interleaved on the
- * stream: an entity's later change could be stored before its earlier one (the outbox-relay test
- * with three replicas saw it on every run). A waiting relay reads after the holder's delete
- * commits: under read committed each statement takes a new snapshot.
- */
-export function relayLockSql(table: string): string {
-  return `select pg_advisory_xact_lock(${relayLockClass}, hashtext('${table.replaceAll("'", "''")}'))`;
-}
-
-/**
- * How a relay cycle opens: `begin`, a limit on how long the transaction may sit idle, then the
- * relay lock. A replica that stops answering in the middle of a cycle (a frozen process, a
- * network cut without a reset) would otherwise keep the lock, and every other replica's relay
- * would wait behind it, until the connection is found dead (TCP keepalive: hours by default).
- * PostgreSQL ends such a session after `idleMs` and the lock passes on; what that replica had
- * published is published again under the same ids, and JetStream drops the duplicates.
+ * How a relay cycle opens: `begin`, then one statement that limits how long the transaction may
+ * sit idle and takes the outbox's relay lock.
+ *
+ * - The lock: one relay at a time per outbox, across every replica of the service, a
+ *   transaction lock on the table's name, waited for, taken before the read. Rows locked with
+ *   `for update skip locked` let replicas relay the next rows at the same time, and their
+ *   publishes interleaved on the stream: an entity's later change could be stored before its
+ *   earlier one (the outbox-relay test with three replicas saw it on every run). A waiting relay
+ *   reads after the holder's delete commits: under read committed each statement takes a new
+ *   snapshot.
+ * - The idle limit: a replica that stops answering in the middle of a cycle (a frozen process, a
+ *   network cut without a reset) would otherwise keep the lock, and every other replica's relay
+ *   would wait behind it until the connection is found dead (TCP keepalive: hours by default).
+ *   PostgreSQL ends such a session after `idleMs` and the lock passes on; what that replica had
+ *   published is published again under the same ids, and JetStream drops the duplicates.
  */
 export function openRelayCycleSql(table: string, idleMs: number): string {
-  return `begin; set local idle_in_transaction_session_timeout = ${Math.max(1, Math.trunc(idleMs))}; ${relayLockSql(table)}`;
+  const name = table.replaceAll("'", "''");
+  return `begin; select set_config('idle_in_transaction_session_timeout', '${Math.max(1, Math.trunc(idleMs))}', true), pg_advisory_xact_lock(${relayLockClass}, hashtext('${name}'))`;
 }
 
 /**
@@ -96,7 +94,7 @@ export function envelopeId(data: string): string {
  * read them. If the process dies after publishing and before the delete commits, the rows are
  * published again with the same `Nats-Msg-Id` and JetStream drops them as duplicates (the events
  * stream keeps ids for ten minutes), so nothing is lost and nothing is delivered twice.
- * Several replicas may run a relay on the same outbox: they take turns (`relayLockSql`), so the
+ * Several replicas may run a relay on the same outbox: they take turns (`openRelayCycleSql`), so the
  * stream holds the events in outbox order and none is published twice.
  */
 export function startOutboxRelay(options: {
