@@ -1,5 +1,4 @@
-import { createDatabase, defaultRandomPageCost, withTransaction } from '@conveyor/service-runtime';
-import { createTestDatabase, migrateServices, type TestDatabase } from '@conveyor/testing';
+import { withTransaction } from '@conveyor/service-runtime';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimDueTasks } from '../src/db/claim-due-tasks';
@@ -7,8 +6,8 @@ import { expireAttempts } from '../src/db/expire-attempts';
 import { genericPlans } from '../src/db/named-statement';
 import { recordTaskReports } from '../src/db/record-task-reports';
 import { claimStaleReservations, markReservationsDispatched, reserveUpcomingTasks } from '../src/db/reserve-upcoming-tasks';
-import * as tables from '../src/db/schema';
 import { lockDueTriggers } from '../src/db/trigger-queries';
+import { openSchedulerDatabase, type SchedulerDatabase } from './scheduler-database';
 
 /**
  * The dispatcher's statements are prepared once per connection and keep a generic plan
@@ -16,21 +15,19 @@ import { lockDueTriggers } from '../src/db/trigger-queries';
  * hold a handful of rows, and is kept however large they grow: it must reach the tasks through the
  * due-time indexes or the primary key, never by reading the whole table.
  */
-let db: TestDatabase;
+let database: SchedulerDatabase;
 let pool: pg.Pool;
 const prefix = 'generic_plans_test';
 const retry = { baseMs: 1_000, maxMs: 5_000 };
 
 beforeAll(async () => {
-  db = await createTestDatabase('scheduler_generic_plans');
-  await migrateServices(db.url, ['scheduler']);
   // One connection, set up as the service's pool sets up its connections.
-  ({ pool } = createDatabase({ url: db.url, schemaName: 'scheduler', poolMax: 1, tables, applicationName: 'plan-test', randomPageCost: defaultRandomPageCost }));
+  database = await openSchedulerDatabase('scheduler_generic_plans', 1);
+  ({ pool } = database);
 });
 
 afterAll(async () => {
-  await pool?.end();
-  await db?.drop();
+  await database?.close();
 });
 
 /** The plan the connection keeps for a prepared statement, shown with `values` (SQL literals). */

@@ -1,11 +1,10 @@
-import { createDatabase, createLogger, defaultRandomPageCost } from '@conveyor/service-runtime';
-import { createTestDatabase, migrateServices, type TestDatabase } from '@conveyor/testing';
+import { createLogger } from '@conveyor/service-runtime';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dueChannel } from '../src/db/insert-task';
 import { listenForDueTimes } from '../src/db/listen-due';
-import * as tables from '../src/db/schema';
 import { startDispatcher } from '../src/domain/dispatcher';
+import { openSchedulerDatabase, type SchedulerDatabase } from './scheduler-database';
 
 /**
  * A due instant runs only what it is due for: the instants of tasks claim (or publish reserved)
@@ -14,19 +13,17 @@ import { startDispatcher } from '../src/domain/dispatcher';
  * the trigger occurrences it asks for and the statements it runs are recorded (the platform tests
  * in `triggers-timers.test.ts` fire real triggers through a real scheduler).
  */
-let db: TestDatabase;
+let database: SchedulerDatabase;
 let pool: pg.Pool;
 const logger = createLogger('scheduler-test', 'warn');
 
 beforeAll(async () => {
-  db = await createTestDatabase('scheduler_instants');
-  await migrateServices(db.url, ['scheduler']);
-  ({ pool } = createDatabase({ url: db.url, schemaName: 'scheduler', poolMax: 4, tables, applicationName: 'instants-test', randomPageCost: defaultRandomPageCost }));
+  database = await openSchedulerDatabase('scheduler_instants', 4);
+  ({ pool } = database);
 });
 
 afterAll(async () => {
-  await pool?.end();
-  await db?.drop();
+  await database?.close();
 });
 
 const until = async (done: () => boolean): Promise<void> => {
@@ -109,7 +106,7 @@ describe('the due listener', () => {
     const heard: string[] = [];
     let connected = false;
     const listener = listenForDueTimes({
-      url: db.url,
+      url: database.db.url,
       logger,
       onDue: (ms) => heard.push(`task ${ms}`),
       onTriggerDue: (ms) => heard.push(`trigger ${ms}`),
