@@ -81,6 +81,15 @@ describe('POST /api/v1/tasks', () => {
     expect(await storedTasks()).toBe(before);
   });
 
+  it.each([
+    ['a malformed execute_at', { execute_at: '2026-13-01T00:00:00Z', task_type: 't', payload: {} }, '/body/execute_at'],
+    ['an empty task_type', { execute_at: '2999-01-01T00:00:00Z', task_type: '', payload: {} }, '/body/task_type'],
+  ])('names one problem for %s, not its consequences too', async (_name, payload, path) => {
+    const { status, body } = await call('POST', '/api/v1/tasks', payload);
+    expect(status).toBe(400);
+    expect(body.error.details.issues).toEqual([{ path, message: expect.any(String) }]);
+  });
+
   it('refuses a body that is not JSON', async () => {
     const response = await fetch(`${platform.gatewayUrl}/api/v1/tasks`, {
       method: 'POST',
@@ -111,10 +120,17 @@ describe('GET and DELETE /api/v1/tasks/:id', () => {
     expect((await call('DELETE', '/api/v1/tasks/999999')).status).toBe(404);
   });
 
-  it.each(['abc', '0', '-1', '1.5', '99999999999999999999'])('answers 400 for the id %j', async (id) => {
+  it.each([
+    ['abc', 'a positive integer'],
+    ['0', 'a positive integer'],
+    ['-1', 'a positive integer'],
+    ['1.5', 'a positive integer'],
+    ['99999999999999999999', 'at most 9007199254740991'],
+    ['9007199254740992', 'at most 9007199254740991'],
+  ])('answers 400 for the id %j, with one issue that says why', async (id, message) => {
     const get = await call('GET', `/api/v1/tasks/${id}`);
     expect(get.status).toBe(400);
-    expect(get.body.error.details.issues[0].path).toBe('/params/id');
+    expect(get.body.error.details.issues).toEqual([{ path: '/params/id', message }]);
     expect((await call('DELETE', `/api/v1/tasks/${id}`)).status).toBe(400);
   });
 });
@@ -147,11 +163,12 @@ describe('GET /api/v1/tasks', () => {
     ['limit=abc', '/query/limit'],
     ['offset=-1', '/query/offset'],
     ['offset=1.5', '/query/offset'],
+    ['offset=99999999999999999999', '/query/offset'],
     [`task_type=${'x'.repeat(51)}`, '/query/task_type'],
-  ])('answers 400 for %s', async (query, path) => {
+  ])('answers 400 for %s, with one issue', async (query, path) => {
     const { status, body } = await call('GET', `/api/v1/tasks?${query}`);
     expect(status).toBe(400);
-    expect(body.error.details.issues[0].path).toBe(path);
+    expect(body.error.details.issues).toEqual([{ path, message: expect.any(String) }]);
   });
 });
 

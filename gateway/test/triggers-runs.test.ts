@@ -100,10 +100,20 @@ describe('schema.execute', () => {
     expect(await until(() => taskOf(fired.last_run_id), (t) => t.status !== 'processing')).toMatchObject({ status: 'completed' });
   });
 
-  it('a run of a schema that does not exist fails at once with the engine error, without retries', async () => {
+  it('a pipeline that does not exist is refused before any run is stored', async () => {
     const run = await call('POST', '/api/v1/mvp/triggers/manual/00000000-0000-4000-8000-000000000000');
-    const failed = await until(() => taskOf(run.body.run_id), (t) => t.status === 'failed' || t.status === 'completed');
+    expect(run.status).toBe(404);
+    expect(run.body.error.code).toBe('RESOURCE_NOT_FOUND');
+  });
+
+  it('an occurrence of a trigger whose pipeline was deleted since fails at once with the engine error, without retries', async () => {
+    const schemaId = await createSchema(100);
+    const trigger = (await call('POST', '/api/v1/mvp/triggers/create', { name: 'orphan', pipeline_id: schemaId, trigger_type: 'cron', config: { cron_expression: '* * * * *' } })).body;
+    expect((await call('DELETE', `/api/schemas/${schemaId}`)).status).toBe(204);
+    await sql.query(`update scheduler.triggers set next_run = now() - interval '1 second' where id = $1`, [trigger.trigger_id]);
+    const fired = await until(async () => (await call('GET', `/api/v1/mvp/triggers/${trigger.trigger_id}`)).body, (t) => t.last_run_id !== null);
+    const failed = await until(() => taskOf(fired.last_run_id), (t) => t.status === 'failed' || t.status === 'completed');
     expect(failed).toMatchObject({ status: 'failed', attempts: 1 });
-    expect(failed.last_error).toMatch(/RESOURCE_NOT_FOUND|VALIDATION_ERROR/);
+    expect(failed.last_error).toMatch(/^RESOURCE_NOT_FOUND/);
   });
 });

@@ -1,11 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSchedulerPlatform, type SchedulerPlatform } from '../../services/scheduler/test/scheduler-platform';
 
-/** Cron triggers of `002_*.txt` through the real gateway and scheduler processes. */
+/**
+ * Cron triggers of `002_*.txt` through the real gateway, scheduler and schemas processes (the
+ * pipelines are schemas). The built-in schema.execute handler is off: runs stay pending.
+ */
 let platform: SchedulerPlatform;
+/**
+ * The documented example. Its pipeline id is replaced by one that exists before the tests run; the
+ * rows of the validation table below are built earlier, with the documented id, and are refused
+ * before any pipeline is looked up.
+ */
+const documented = { name: 'Daily Sales Trigger', pipeline_id: 'pipeline_123', trigger_type: 'cron', config: { cron_expression: '0 2 * * *' }, enabled: true };
+let pipeline: string;
+let lifecyclePipeline: string;
 
 beforeAll(async () => {
-  platform = await startSchedulerPlatform('triggers_rest', { gateway: true, env: { SCHEDULER_SCHEMA_EXECUTE_HANDLER: 'false' } });
+  platform = await startSchedulerPlatform('triggers_rest', { gateway: true, pipelines: true, env: { SCHEDULER_SCHEMA_EXECUTE_HANDLER: 'false' } });
+  pipeline = await platform.createPipeline('daily sales');
+  lifecyclePipeline = await platform.createPipeline('lifecycle');
+  documented.pipeline_id = pipeline;
 });
 
 afterAll(async () => {
@@ -22,8 +36,6 @@ const call = async (method: string, path: string, body?: unknown, authorization:
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 };
 
-const documented = { name: 'Daily Sales Trigger', pipeline_id: 'pipeline_123', trigger_type: 'cron', config: { cron_expression: '0 2 * * *' }, enabled: true };
-
 describe('POST /api/v1/mvp/triggers/create', () => {
   it('answers 201 with the documented fields first', async () => {
     const { status, body } = await call('POST', '/api/v1/mvp/triggers/create', documented);
@@ -31,7 +43,7 @@ describe('POST /api/v1/mvp/triggers/create', () => {
     expect(Object.keys(body).slice(0, 7)).toEqual(['trigger_id', 'name', 'pipeline_id', 'trigger_type', 'status', 'next_run', 'created_at']);
     expect(body).toMatchObject({
       name: 'Daily Sales Trigger',
-      pipeline_id: 'pipeline_123',
+      pipeline_id: pipeline,
       trigger_type: 'cron',
       status: 'active',
       config: { cron_expression: '0 2 * * *', timezone: 'UTC' },
@@ -61,6 +73,15 @@ describe('POST /api/v1/mvp/triggers/create', () => {
     expect(paths.some((p: string) => p === path || `/body/${p.replaceAll('.', '/')}` === path)).toBe(true);
   });
 
+  it('answers 404 in the envelope for a pipeline the tenant does not have, and stores nothing', async () => {
+    const triggers = async () => (await platform.sql.query('select count(*)::int as n from scheduler.triggers')).rows[0].n;
+    const before = await triggers();
+    const { status, body } = await call('POST', '/api/v1/mvp/triggers/create', { ...documented, pipeline_id: 'pipeline_123' });
+    expect(status).toBe(404);
+    expect(body.error).toMatchObject({ code: 'RESOURCE_NOT_FOUND', message: 'pipeline pipeline_123 not found' });
+    expect(await triggers()).toBe(before);
+  });
+
   it('needs workflow:write (an analyst gets 403)', async () => {
     const analyst = await platform.tenant.addUser('analyst');
     const { status, body } = await call('POST', '/api/v1/mvp/triggers/create', documented, analyst.authorization);
@@ -71,28 +92,37 @@ describe('POST /api/v1/mvp/triggers/create', () => {
 
 describe('POST /api/v1/mvp/triggers/manual/:pipeline_id', () => {
   it('answers 202 with the documented body; the run is a schema.execute task', async () => {
-    const { status, body } = await call('POST', '/api/v1/mvp/triggers/manual/pipeline_123', { parameters: { custom_param: 'value' } });
+    const { status, body } = await call('POST', `/api/v1/mvp/triggers/manual/${pipeline}`, { parameters: { custom_param: 'value' } });
     expect(status).toBe(202);
-    expect(body).toEqual({ run_id: expect.stringMatching(/^\d+$/), pipeline_id: 'pipeline_123', status: 'triggered', started_at: expect.any(String) });
+    expect(body).toEqual({ run_id: expect.stringMatching(/^\d+$/), pipeline_id: pipeline, status: 'triggered', started_at: expect.any(String) });
     const task = await call('GET', `/api/v1/tasks/${body.run_id}`);
-    expect(task.body.task).toMatchObject({ task_type: 'schema.execute', payload: { schema_id: 'pipeline_123', input: { custom_param: 'value' } } });
+    expect(task.body.task).toMatchObject({ task_type: 'schema.execute', payload: { schema_id: pipeline, input: { custom_param: 'value' } } });
   });
 
   it('takes no body at all', async () => {
-    expect((await call('POST', '/api/v1/mvp/triggers/manual/pipeline_123')).status).toBe(202);
+    expect((await call('POST', `/api/v1/mvp/triggers/manual/${pipeline}`)).status).toBe(202);
   });
 
   it('refuses parameters that are not an object', async () => {
-    expect((await call('POST', '/api/v1/mvp/triggers/manual/pipeline_123', { parameters: [1] })).status).toBe(400);
+    expect((await call('POST', `/api/v1/mvp/triggers/manual/${pipeline}`, { parameters: [1] })).status).toBe(400);
+  });
+
+  it('answers 404 in the envelope for a pipeline the tenant does not have, and starts nothing', async () => {
+    const runs = async () => (await platform.sql.query(`select count(*)::int as n from scheduler.tasks where task_type = 'schema.execute'`)).rows[0].n;
+    const before = await runs();
+    const { status, body } = await call('POST', '/api/v1/mvp/triggers/manual/pipeline_123');
+    expect(status).toBe(404);
+    expect(body.error).toMatchObject({ code: 'RESOURCE_NOT_FOUND', message: 'pipeline pipeline_123 not found', details: { pipeline_id: 'pipeline_123' } });
+    expect(await runs()).toBe(before);
   });
 });
 
 describe('list, get, enable, disable, delete', () => {
   it('manages a trigger through its lifecycle', async () => {
-    const created = (await call('POST', '/api/v1/mvp/triggers/create', { ...documented, pipeline_id: 'pipeline_life' })).body;
+    const created = (await call('POST', '/api/v1/mvp/triggers/create', { ...documented, pipeline_id: lifecyclePipeline })).body;
     const id = created.trigger_id;
     expect(await call('GET', `/api/v1/mvp/triggers/${id}`)).toEqual({ status: 200, body: created });
-    const list = await call('GET', '/api/v1/mvp/triggers?pipeline_id=pipeline_life&limit=10');
+    const list = await call('GET', `/api/v1/mvp/triggers?pipeline_id=${lifecyclePipeline}&limit=10`);
     expect(list.body).toEqual({ items: [created], total: 1, limit: 10, offset: 0 });
     const disabled = await call('POST', `/api/v1/mvp/triggers/${id}/disable`);
     expect(disabled.body).toMatchObject({ status: 'disabled', next_run: null });

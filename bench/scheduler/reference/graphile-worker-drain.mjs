@@ -30,13 +30,21 @@ await admin.connect();
 await admin.query(`create database ${database}`);
 const connectionString = `${base}/${database}`;
 const logger = new Logger(() => () => {});
+// The drop below ends every session of the database with `force`. graphile-worker may still hold
+// a client it has not given back by then; without listeners on the pool and on each client, that
+// session's end failed the script after the figures were printed.
+function quietOnDrop(somePool) {
+  somePool.on('error', () => {});
+  somePool.on('connect', (client) => client.on('error', () => {}));
+  return somePool;
+}
 try {
   // The worker's own pool, the size graphile-worker gives its pool by default (10), so that it is
   // ended before the database is dropped. Migrations run on it too: given only a connection
   // string, graphile-worker made a pool of its own that outlived the run, and the drop's `force`
   // then failed the script with an unhandled pool error after the figures were printed.
   const workerPool = new pg.Pool({ connectionString, max: 10 });
-  workerPool.on('error', () => {});
+  quietOnDrop(workerPool);
   await runMigrations({ pgPool: workerPool, logger });
   const runner = await run({
     pgPool: workerPool,
@@ -47,7 +55,7 @@ try {
     preset: { worker: { localQueue: { size: Number(process.env.LOCAL_QUEUE ?? 500) }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
     taskList: { noop: async () => {} },
   });
-  const pool = new pg.Pool({ connectionString, max: 2 });
+  const pool = quietOnDrop(new pg.Pool({ connectionString, max: 2 }));
   for (let round = 0; round < Number(process.env.ROUNDS ?? 2); round++) {
     const at = new Date(Date.now() + 3_000);
     await pool.query(

@@ -17,6 +17,7 @@ import { createResolvers } from './graphql/resolvers';
 import { createBatchPublisher } from '@conveyor/service-runtime';
 import { createTaskPublisher } from './messaging/publish-tasks';
 import { startExecutionEventsConsumer } from './messaging/execution-events-consumer';
+import { createPipelineCheck } from './messaging/pipeline-check';
 import { startSchemaExecuteWorker } from './messaging/schema-execute-worker';
 import { serveSchedulerRequests } from './messaging/serve-scheduler-requests';
 
@@ -41,7 +42,12 @@ let forget = (_taskId: number) => undefined as void;
 const onTaskScheduled = (dueMs: number) => wake(dueMs);
 
 const tasks = createTaskService({ ...common, onTaskScheduled, onTaskCancelled: (id) => forget(id) });
-const triggers = createTriggerService({ ...common, onTaskScheduled, onTriggerScheduled: (dueMs) => wakeTrigger(dueMs) });
+const triggers = createTriggerService({
+  ...common,
+  onTaskScheduled,
+  onTriggerScheduled: (dueMs) => wakeTrigger(dueMs),
+  checkPipeline: createPipelineCheck({ nc: runtime.nc, prefix }),
+});
 const timers = createTimerService({ ...common, onTaskScheduled });
 const reports = createReportBatcher({ ...common, logger: runtime.logger, config, onRetryScheduled: onTaskScheduled });
 

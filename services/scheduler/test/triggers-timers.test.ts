@@ -1,4 +1,5 @@
 import { streamName, timerFiredMessage } from '@conveyor/contracts';
+import { createTestTenant } from '@conveyor/testing';
 import { AckPolicy, DeliverPolicy } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextCronRun } from '../src/domain/cron-schedule';
@@ -9,9 +10,12 @@ import { startSchedulerPlatform, type SchedulerPlatform } from './scheduler-plat
  * handler is off here, so a started run stays live: that is how "skip, not stack" is observed.
  */
 let platform: SchedulerPlatform;
+/** Pipelines (schemas) of the platform's tenant, created through the real schemas service. */
+const pipelines = { daily: '', hourly: '', listed: '', manual: '' };
 
 beforeAll(async () => {
-  platform = await startSchedulerPlatform('triggers', { env: { SCHEDULER_SCHEMA_EXECUTE_HANDLER: 'false' } });
+  platform = await startSchedulerPlatform('triggers', { env: { SCHEDULER_SCHEMA_EXECUTE_HANDLER: 'false' }, pipelines: true });
+  for (const key of Object.keys(pipelines) as Array<keyof typeof pipelines>) pipelines[key] = await platform.createPipeline(key);
 });
 
 afterAll(async () => {
@@ -53,9 +57,9 @@ const runsOf = async (triggerId: string) =>
 describe('cron triggers', () => {
   it('creates a trigger with next_run computed in its time zone', async () => {
     const before = new Date();
-    const { data } = await createTrigger({ name: 'Daily Sales Trigger', pipelineId: 'schema-1', cronExpression: '0 2 * * *', timezone: 'Europe/Moscow', parameters: { region: 'eu' } });
+    const { data } = await createTrigger({ name: 'Daily Sales Trigger', pipelineId: pipelines.daily, cronExpression: '0 2 * * *', timezone: 'Europe/Moscow', parameters: { region: 'eu' } });
     const trigger = data!.createTrigger;
-    expect(trigger).toMatchObject({ name: 'Daily Sales Trigger', pipelineId: 'schema-1', status: 'active', enabled: true, timezone: 'Europe/Moscow', concurrencyPolicy: 'skip', skippedRuns: 0, lastRunId: null, parameters: { region: 'eu' } });
+    expect(trigger).toMatchObject({ name: 'Daily Sales Trigger', pipelineId: pipelines.daily, status: 'active', enabled: true, timezone: 'Europe/Moscow', concurrencyPolicy: 'skip', skippedRuns: 0, lastRunId: null, parameters: { region: 'eu' } });
     expect(trigger.id).toMatch(/^trigger_[0-9a-f]{32}$/);
     expect(trigger.nextRun).toBe(nextCronRun('0 2 * * *', 'Europe/Moscow', before)!.toISOString().replace('.000Z', 'Z'));
   });
@@ -70,21 +74,21 @@ describe('cron triggers', () => {
     [{ pipelineId: null }, 'pipeline_id'],
   ])('refuses %j and stores nothing', async (change, path) => {
     const before = (await platform.sql.query('select count(*)::int as n from scheduler.triggers')).rows[0].n;
-    const result = await createTrigger({ name: 'x', pipelineId: 'schema-1', cronExpression: '*/5 * * * *', ...change });
+    const result = await createTrigger({ name: 'x', pipelineId: pipelines.daily, cronExpression: '*/5 * * * *', ...change });
     expect(result.errors?.[0]?.extensions.code).toBe('VALIDATION_ERROR');
     expect((result.errors?.[0]?.extensions.details as { issues: Array<{ path: string }> }).issues.map((i) => i.path)).toContain(path);
     expect((await platform.sql.query('select count(*)::int as n from scheduler.triggers')).rows[0].n).toBe(before);
   });
 
   it('fires an occurrence missed during downtime once, then skips the next one while that run is live', async () => {
-    const trigger = (await createTrigger({ name: 'hourly', pipelineId: 'schema-2', cronExpression: '0 * * * *', parameters: { a: 1 } })).data!.createTrigger;
+    const trigger = (await createTrigger({ name: 'hourly', pipelineId: pipelines.hourly, cronExpression: '0 * * * *', parameters: { a: 1 } })).data!.createTrigger;
     // Three hours of downtime: three occurrences were missed; they collapse into one run.
     const missed = new Date(Date.now() - 3 * 3600_000);
     await platform.sql.query('update scheduler.triggers set next_run = $2 where id = $1', [trigger.id, missed]);
     const fired = await until(() => getTrigger(trigger.id), (t) => t.lastRunId !== null);
     const runs = await runsOf(trigger.id);
     expect(runs).toHaveLength(1);
-    expect(runs[0]).toMatchObject({ task_type: 'schema.execute', payload: { schema_id: 'schema-2', input: { a: 1 }, trigger_id: trigger.id } });
+    expect(runs[0]).toMatchObject({ task_type: 'schema.execute', payload: { schema_id: pipelines.hourly, input: { a: 1 }, trigger_id: trigger.id } });
     expect((runs[0].execute_at as Date).getTime()).toBe(missed.getTime());
     expect(fired.lastRunId).toBe(String(runs[0].id));
     expect(Date.parse(fired.nextRun!)).toBeGreaterThan(Date.now());
@@ -113,13 +117,13 @@ describe('cron triggers', () => {
   });
 
   it('disables, enables, lists and deletes', async () => {
-    const trigger = (await createTrigger({ name: 'listed', pipelineId: 'schema-list', cronExpression: '*/10 * * * *' })).data!.createTrigger;
+    const trigger = (await createTrigger({ name: 'listed', pipelineId: pipelines.listed, cronExpression: '*/10 * * * *' })).data!.createTrigger;
     const disabled = (await platform.graphql<{ disableTrigger: TriggerNode }>(`mutation { disableTrigger(id: "${trigger.id}") { ${triggerFields} } }`)).data!.disableTrigger;
     expect(disabled).toMatchObject({ status: 'disabled', enabled: false, nextRun: null });
     const enabled = (await platform.graphql<{ enableTrigger: TriggerNode }>(`mutation { enableTrigger(id: "${trigger.id}") { ${triggerFields} } }`)).data!.enableTrigger;
     expect(enabled).toMatchObject({ status: 'active', enabled: true });
     expect(Date.parse(enabled.nextRun!)).toBeGreaterThan(Date.now());
-    const list = await platform.graphql<{ triggers: { total: number; items: Array<{ id: string }> } }>(`{ triggers(pipelineId: "schema-list") { total items { id } } }`);
+    const list = await platform.graphql<{ triggers: { total: number; items: Array<{ id: string }> } }>(`{ triggers(pipelineId: "${pipelines.listed}") { total items { id } } }`);
     expect(list.data!.triggers).toEqual({ total: 1, items: [{ id: trigger.id }] });
     await platform.graphql(`mutation { deleteTrigger(id: "${trigger.id}") { id } }`);
     const gone = await platform.graphql(`{ trigger(id: "${trigger.id}") { id } }`);
@@ -131,15 +135,46 @@ describe('cron triggers', () => {
   it('runs a pipeline by hand as a schema.execute task; analysts may run but not manage triggers', async () => {
     const analyst = await platform.tenant.addUser('analyst');
     const run = await platform.graphql<{ runPipeline: { runId: string; pipelineId: string; status: string; startedAt: string } }>(
-      'mutation { runPipeline(pipelineId: "schema-3", parameters: { custom_param: "value" }) { runId pipelineId status startedAt } }',
+      `mutation { runPipeline(pipelineId: "${pipelines.manual}", parameters: { custom_param: "value" }) { runId pipelineId status startedAt } }`,
       {},
       analyst.authorization,
     );
-    expect(run.data!.runPipeline).toMatchObject({ pipelineId: 'schema-3', status: 'triggered' });
+    expect(run.data!.runPipeline).toMatchObject({ pipelineId: pipelines.manual, status: 'triggered' });
     const task = (await platform.sql.query('select task_type, payload, tenant_id from scheduler.tasks where id = $1', [Number(run.data!.runPipeline.runId)])).rows[0];
-    expect(task).toEqual({ task_type: 'schema.execute', payload: { schema_id: 'schema-3', input: { custom_param: 'value' } }, tenant_id: platform.tenant.tenantId });
-    const denied = await createTrigger({ name: 'x', pipelineId: 'schema-3', cronExpression: '* * * * *' }, analyst.authorization);
+    expect(task).toEqual({ task_type: 'schema.execute', payload: { schema_id: pipelines.manual, input: { custom_param: 'value' } }, tenant_id: platform.tenant.tenantId });
+    const denied = await createTrigger({ name: 'x', pipelineId: pipelines.manual, cronExpression: '* * * * *' }, analyst.authorization);
     expect(denied.errors?.[0]?.extensions.code).toBe('PERMISSION_DENIED');
+  });
+});
+
+describe('pipelines the tenant does not have', () => {
+  const counts = async () =>
+    (await platform.sql.query(`select (select count(*) from scheduler.triggers)::int as triggers, (select count(*) from scheduler.tasks where task_type = 'schema.execute')::int as runs`)).rows[0];
+  const runPipeline = async (pipelineId: string, authorization?: string) =>
+    platform.graphql(`mutation { runPipeline(pipelineId: "${pipelineId}") { runId } }`, {}, authorization);
+
+  it('answers RESOURCE_NOT_FOUND for an unknown, a foreign or a deleted pipeline, and stores nothing', async () => {
+    const otherTenant = await createTestTenant(platform.authUrl, 'other');
+    const other = await platform.createPipeline('theirs', otherTenant.admin.authorization);
+    const deleted = await platform.createPipeline('deleted');
+    await platform.deletePipeline(deleted);
+    const before = await counts();
+    for (const pipelineId of ['00000000-0000-4000-8000-000000000000', 'pipeline_123', other, deleted]) {
+      const created = await createTrigger({ name: 'x', pipelineId, cronExpression: '*/5 * * * *' });
+      expect(created.errors?.[0]?.extensions).toMatchObject({ code: 'RESOURCE_NOT_FOUND', details: { pipeline_id: pipelineId } });
+      expect(created.errors?.[0]?.message).toBe(`pipeline ${pipelineId} not found`);
+      expect((await runPipeline(pipelineId)).errors?.[0]?.extensions.code).toBe('RESOURCE_NOT_FOUND');
+    }
+    expect(await counts()).toEqual(before);
+  });
+
+  it('answers SERVICE_UNAVAILABLE while the schemas service is down, and stores nothing', async () => {
+    await platform.schemas!.stop();
+    const before = await counts();
+    const created = await createTrigger({ name: 'x', pipelineId: pipelines.daily, cronExpression: '*/5 * * * *' });
+    expect(created.errors?.[0]?.extensions.code).toBe('SERVICE_UNAVAILABLE');
+    expect((await runPipeline(pipelines.manual)).errors?.[0]?.extensions.code).toBe('SERVICE_UNAVAILABLE');
+    expect(await counts()).toEqual(before);
   });
 });
 

@@ -42,11 +42,11 @@ const jsonSize = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? 
 const createBody = z
   .object({
     execute_at: z.iso
-      .datetime({ offset: true, message: 'an RFC 3339 date-time (e.g. 2025-11-10T15:00:00Z)' })
+      .datetime({ offset: true, message: 'an RFC 3339 date-time (e.g. 2025-11-10T15:00:00Z)', abort: true })
       .refine((value) => Date.parse(value) > Date.now(), 'must be in the future'),
     task_type: z
       .string()
-      .min(1)
+      .min(1, { abort: true })
       .max(taskLimits.taskTypeMaxLength)
       .regex(taskTypePattern, 'dot-separated segments of letters, digits, _ and -'),
     payload: z
@@ -61,16 +61,16 @@ const createBody = z
 export const taskIdParams = z.object({
   id: z
     .string()
-    .regex(/^[1-9]\d{0,15}$/, 'a positive integer')
-    .refine((value) => Number.isSafeInteger(Number(value)), 'a positive integer'),
+    .regex(/^[1-9]\d*$/, { message: 'a positive integer', abort: true })
+    .refine((value) => Number.isSafeInteger(Number(value)), `at most ${Number.MAX_SAFE_INTEGER}`),
 });
 
 const integerQuery = (min: number, max: number) =>
   z
     .string()
-    .regex(/^\d+$/, 'an integer')
+    .regex(/^\d+$/, { message: 'a non-negative integer', abort: true })
     .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+    .pipe(z.number().min(min).max(max));
 
 const listQuery = z
   .object({

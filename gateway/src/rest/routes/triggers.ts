@@ -119,7 +119,8 @@ export const triggerRoutes: RestRoute[] = [
     operationId: 'createTrigger',
     method: 'POST',
     path: '/api/v1/mvp/triggers/create',
-    summary: 'Create a cron trigger (standard 5-field cron, optional IANA config.timezone); skipped, not stacked, while its previous run runs',
+    summary:
+      'Create a cron trigger (standard 5-field cron, optional IANA config.timezone); skipped, not stacked, while its previous run runs; 404 when the tenant has no such pipeline (schema)',
     tag: 'triggers',
     body: createBody,
     operation: `mutation CreateTrigger($input: CreateTriggerInput!) { createTrigger(input: $input) { ${triggerFields} } }`,
@@ -142,7 +143,7 @@ export const triggerRoutes: RestRoute[] = [
     operationId: 'runPipelineNow',
     method: 'POST',
     path: '/api/v1/mvp/triggers/manual/:pipeline_id',
-    summary: 'Start the pipeline (schema) now; run_id is the id of the schema.execute task (GET /api/v1/tasks/:id)',
+    summary: 'Start the pipeline (schema) now; run_id is the id of the schema.execute task (GET /api/v1/tasks/:id); 404 when the tenant has no such pipeline',
     tag: 'triggers',
     params: pipelineParams,
     body: z.object({ parameters }).optional(),

@@ -25,6 +25,7 @@ import {
   setTriggerEnabled,
 } from '../db/trigger-queries';
 import { withTransaction } from '@conveyor/service-runtime';
+import type { PipelineCheck } from '../messaging/pipeline-check';
 import { nextCronRun } from './cron-schedule';
 import { formatTimestamp } from './rfc3339';
 import type { Task } from './task';
@@ -80,6 +81,8 @@ export function createTriggerService(deps: {
   /** A trigger's next run is then. */
   onTriggerScheduled: (dueMs: number) => void;
   onEventsWritten: () => void;
+  /** Throws RESOURCE_NOT_FOUND when the tenant has no such pipeline (schema). */
+  checkPipeline: PipelineCheck;
 }): TriggerService {
   async function mustFind(client: Pick<pg.PoolClient, 'query'>, tenantId: string, rawId: unknown, lock = false): Promise<Trigger> {
     const id = parseTriggerId(rawId);
@@ -102,6 +105,7 @@ export function createTriggerService(deps: {
   return {
     async create(tenantId, createdBy, input) {
       const valid = validateNewTrigger(input);
+      await deps.checkPipeline(tenantId, valid.pipelineId);
       const trigger = await write(async (client) => {
         const created = await insertTrigger(client, {
           id: `trigger_${randomUUID().replaceAll('-', '')}`,
@@ -157,6 +161,7 @@ export function createTriggerService(deps: {
     async runNow(tenantId, pipelineId, parameters) {
       const issues = [pipelineIdIssue(pipelineId), parametersIssue(parameters)].filter((i): i is FieldIssue => i !== null);
       if (issues.length > 0) fail(issues);
+      await deps.checkPipeline(tenantId, pipelineId as string);
       const task = await write(async (client) => {
         const created = await insertTask(client, runTaskOf(tenantId, pipelineId as string, parameters, new Date(), null));
         await appendEvents(client, deps.prefix, [taskUpdated(created)]);
