@@ -1,3 +1,4 @@
+import { jsonNestingLimit } from '@conveyor/contracts';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
@@ -42,7 +43,7 @@ export interface GatewayApp {
 /** The gateway's HTTP surface: `/graphql`, the REST adapter, OpenAPI and Swagger UI, health and metrics. */
 export async function buildGatewayApp(options: { env: GatewayEnv; logger: Logger; routes: RestRoute[]; version: string; nats?: NatsConnection }): Promise<GatewayApp> {
   const { env, logger } = options;
-  const app = createHttpServer({ logger, bodyLimit: env.BODY_LIMIT_BYTES });
+  const app = createHttpServer({ logger, bodyLimit: env.BODY_LIMIT_BYTES, maxJsonDepth: jsonNestingLimit });
   // Only JSON bodies are accepted; anything else answers 415 in the envelope.
   app.removeContentTypeParser('text/plain');
   registerErrorEnvelope(app, { bodyLimit: env.BODY_LIMIT_BYTES, graphqlPath: '/graphql' });

@@ -45,7 +45,7 @@ beforeAll(async () => {
   tokens.a = await tokenFor(users.a, pair.privateKey as CryptoKey);
   tokens.b = await tokenFor(users.b, pair.privateKey as CryptoKey);
   for (let i = 0; i < 2; i += 1) {
-    const app = createHttpServer({ logger: createLogger('gateway', 'silent'), bodyLimit: 1024 });
+    const app = createHttpServer({ logger: createLogger('gateway', 'silent'), bodyLimit: 1024, maxJsonDepth: 100 });
     registerErrorEnvelope(app, { bodyLimit: 1024 });
     const counter = createSharedWindowCounter({ transport: nc, subject, windowMs: 60_000, publishEveryMs: 20 });
     registerPerUserRateLimit(app, { counter, limit, verifier: createTokenVerifier({ keys: async () => keys }) });

@@ -80,6 +80,16 @@ describe('POST /api/executions and GET /api/executions/:id', () => {
     const badStep = await p.call(p.engineer, 'POST', '/api/executions', { schema_id: schemaId, start_step: 'nowhere' });
     expect(badStep.status).toBe(400);
     expect(badStep.body.error).toMatchObject({ code: 'VALIDATION_ERROR', details: { field: 'start_step' } });
+    // Values PostgreSQL refuses (NUL, lone surrogates) are the client's error, and nothing is half-written.
+    const started = async () => (await p.call(p.engineer, 'GET', `/api/executions?schema_id=${schemaId}`)).body.total;
+    const before = await started();
+    for (const input of [{ note: 'a\u0000b' }, { note: '\ud800' }]) {
+      const refused = await p.call(p.engineer, 'POST', '/api/executions', { schema_id: schemaId, input });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error).toMatchObject({ code: 'VALIDATION_ERROR', details: { sqlstate: expect.stringMatching(/^22/) } });
+    }
+    expect((await p.call(p.engineer, 'GET', '/api/executions?schema_id=a%00b')).status).toBe(400);
+    expect(await started()).toBe(before);
     expect((await p.call(p.engineer, 'GET', `/api/executions/${randomUUID()}`)).status).toBe(404);
     expect((await p.call(p.engineer, 'GET', '/api/executions/not-a-uuid')).status).toBe(404);
     expect((await p.call(null, 'POST', '/api/executions', { schema_id: schemaId })).body.error.code).toBe('AUTH_FAILED');

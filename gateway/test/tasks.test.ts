@@ -90,6 +90,32 @@ describe('POST /api/v1/tasks', () => {
     expect(body.error.details.issues).toEqual([{ path, message: expect.any(String) }]);
   });
 
+  it.each([
+    ['a NUL character', { note: 'a\u0000b' }, 'payload/note', 'must not contain NUL characters'],
+    ['a NUL character in a key', { ['a\u0000']: 1 }, 'payload/a\u0000', 'key must not contain NUL characters'],
+    ['a lone surrogate', ['\ud800'], 'payload/0', 'must be well-formed Unicode (a lone surrogate was found)'],
+  ])('refuses a payload with %s at its path, and stores nothing', async (_name, payload, path, message) => {
+    const before = await storedTasks();
+    const { status, body } = await call('POST', '/api/v1/tasks', { execute_at: inAMinute(), task_type: 't', payload });
+    expect(status).toBe(400);
+    expect(body.error.code).toBe('VALIDATION_ERROR');
+    expect(body.error.details.issues).toEqual([{ path, message }]);
+    expect(await storedTasks()).toBe(before);
+  });
+
+  it('takes a payload nested as deep as a body may be, and refuses one level more with 400', async () => {
+    const nested = (levels: number) => JSON.parse(`${'['.repeat(levels)}${']'.repeat(levels)}`);
+    // The body object is the first of the 100 levels a body may have.
+    const deepest = await call('POST', '/api/v1/tasks', { execute_at: inAMinute(), task_type: 't', payload: nested(99) });
+    expect(deepest.status).toBe(201);
+    expect(deepest.body.task.payload).toEqual(nested(99));
+    const before = await storedTasks();
+    const deeper = await call('POST', '/api/v1/tasks', { execute_at: inAMinute(), task_type: 't', payload: nested(100) });
+    expect(deeper.status).toBe(400);
+    expect(deeper.body.error).toMatchObject({ code: 'INVALID_JSON', details: { max_depth: 100 } });
+    expect(await storedTasks()).toBe(before);
+  });
+
   it('refuses a body that is not JSON', async () => {
     const response = await fetch(`${platform.gatewayUrl}/api/v1/tasks`, {
       method: 'POST',
@@ -164,6 +190,7 @@ describe('GET /api/v1/tasks', () => {
     ['offset=-1', '/query/offset'],
     ['offset=1.5', '/query/offset'],
     ['offset=99999999999999999999', '/query/offset'],
+    ['task_type=a%00b', 'task_type'],
     [`task_type=${'x'.repeat(51)}`, '/query/task_type'],
   ])('answers 400 for %s, with one issue', async (query, path) => {
     const { status, body } = await call('GET', `/api/v1/tasks?${query}`);

@@ -111,6 +111,15 @@ describe('POST /webhook/:schema_id', () => {
     const huge = await post(`/webhook/${open}`, JSON.stringify({ blob: 'x'.repeat(1_100_000) }));
     expect(huge.status).toBe(413);
     expect(huge.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+    const deep = await post(`/webhook/${open}`, `{"order":${'['.repeat(100)}${']'.repeat(100)}}`);
+    expect(deep.status).toBe(400);
+    expect(deep.body.error).toMatchObject({ code: 'INVALID_JSON', details: { max_depth: 100 } });
+    const nul = await post(`/webhook/${open}`, '{"order":{"id":"a\\u0000b"}}');
+    expect(nul.status).toBe(400);
+    expect(nul.body.error).toMatchObject({ code: 'VALIDATION_ERROR', details: { issues: [{ path: '/body/order/id', message: 'must not contain NUL characters' }] } });
+    const form = await post(`/webhook/${open}`, 'order=a%00b', { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(form.status).toBe(400);
+    expect(form.body.error.details.issues).toEqual([{ path: '/body/order', message: 'must not contain NUL characters' }]);
     expect((await p.call(p.engineer, 'GET', `/api/executions?schema_id=${open}`)).body.total).toBe(0);
   });
 

@@ -75,3 +75,4 @@ export {
   type SchemaNodeJson,
   type SchemaStatus,
 } from './schemas';
+export { jsonNestingLimit, nestsDeeperThan, unstorableStrings, unstorableText } from './storable-values';

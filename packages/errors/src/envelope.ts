@@ -19,7 +19,35 @@ export interface PublicError {
   details: ErrorDetails | null;
 }
 
-export function toPublicError(error: unknown): PublicError {
+/**
+ * SQLSTATEs that only a value sent by a client raises, when a check before the database missed
+ * it: class 22 (data exception: a NUL byte in text or jsonb, a `\u0000` or lone-surrogate escape,
+ * a number or date out of range) and 54001 (statement too complex: a value nested too deep).
+ */
+function databaseDataException(error: unknown): { sqlstate: string; message: string } | null {
+  for (let current = error, hops = 0; current && typeof current === 'object' && hops < 5; current = (current as { cause?: unknown }).cause, hops += 1) {
+    const { code, severity, message } = current as { code?: unknown; severity?: unknown; message?: unknown };
+    if (typeof code === 'string' && typeof severity === 'string' && /^(22[0-9A-Z]{3}|54001)$/.test(code)) {
+      return { sqlstate: code, message: typeof message === 'string' ? message : code };
+    }
+  }
+  return null;
+}
+
+/**
+ * The error a client is answered with: an `AppError` as it is; a database data exception (see
+ * above) as a 400 `VALIDATION_ERROR` naming PostgreSQL's reason, never a 500; anything else as is
+ * (internal). Services validate what they store first; this is the net under those checks.
+ */
+export function asClientError(error: unknown): unknown {
+  if (error instanceof AppError) return error;
+  const exception = databaseDataException(error);
+  if (!exception) return error;
+  return new AppError('VALIDATION_ERROR', `The request holds a value the database refuses: ${exception.message}`, { details: { sqlstate: exception.sqlstate }, cause: error });
+}
+
+export function toPublicError(raw: unknown): PublicError {
+  const error = asClientError(raw);
   if (error instanceof AppError) {
     return { code: error.code, status: error.status, message: error.message, details: error.details ?? null };
   }

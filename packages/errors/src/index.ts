@@ -11,4 +11,4 @@ export {
   type AppErrorOptions,
   type ErrorDetails,
 } from './errors';
-export { fromCode, toEnvelope, toPublicError, type ErrorEnvelope, type PublicError } from './envelope';
+export { asClientError, fromCode, toEnvelope, toPublicError, type ErrorEnvelope, type PublicError } from './envelope';

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { instanceStartedEvents, requestSubject, type ServiceName } from '@conveyor/contracts';
+import { instanceStartedEvents, jsonNestingLimit, requestSubject, type ServiceName } from '@conveyor/contracts';
 import { createTokenVerifier, natsKeySource, subscribeToRevocations, type TokenVerifier } from '@conveyor/identity';
 import type { FastifyInstance } from 'fastify';
 import type { JetStreamClient, NatsConnection } from 'nats';
@@ -68,7 +68,7 @@ export async function startServiceRuntime<TTables extends { outbox: OutboxTable 
   subscribeToRevocations(nc, env.NATS_PREFIX, verifier);
   const relay = startOutboxRelay({ pool, schemaName: service, nc, logger, pollMs: env.OUTBOX_POLL_MS });
 
-  const app = createHttpServer({ logger, bodyLimit: env.BODY_LIMIT_BYTES });
+  const app = createHttpServer({ logger, bodyLimit: env.BODY_LIMIT_BYTES, maxJsonDepth: jsonNestingLimit + 16 });
   registerErrorEnvelope(app, { bodyLimit: env.BODY_LIMIT_BYTES, graphqlPath: '/graphql' });
   registerMetrics(app, service);
   let acceptingWork = false;

@@ -72,6 +72,10 @@ describe('cron triggers', () => {
     [{ triggerType: 'webhook' }, 'trigger_type'],
     [{ name: '' }, 'name'],
     [{ pipelineId: null }, 'pipeline_id'],
+    [{ name: 'a\u0000b' }, 'name'],
+    [{ pipelineId: 'a\u0000b' }, 'pipeline_id'],
+    [{ parameters: { region: '\ud800' } }, 'parameters/region'],
+    [{ parameters: JSON.parse(`{"a":${'['.repeat(100)}${']'.repeat(100)}}`) }, 'parameters'],
   ])('refuses %j and stores nothing', async (change, path) => {
     const before = (await platform.sql.query('select count(*)::int as n from scheduler.triggers')).rows[0].n;
     const result = await createTrigger({ name: 'x', pipelineId: pipelines.daily, cronExpression: '*/5 * * * *', ...change });

@@ -1,3 +1,5 @@
+import { nestsDeeperThan } from '@conveyor/contracts';
+import { AppError } from '@conveyor/errors';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from '../logger';
 import { requestIdOf } from './request-id';
@@ -7,7 +9,16 @@ import { requestIdOf } from './request-id';
  * applies a body limit. Request logging is left to the metrics hook: a JSON line per request
  * costs about a tenth of the gateway's latency budget.
  */
-export function createHttpServer(options: { logger: Logger; bodyLimit: number }): FastifyInstance {
+export function createHttpServer(options: {
+  logger: Logger;
+  bodyLimit: number;
+  /**
+   * How deeply a JSON body may nest. The gateway, where clients' bodies arrive, keeps
+   * `jsonNestingLimit`; a subgraph gets a few levels more, for what the gateway wraps a client's
+   * value in (`variables`, an input object).
+   */
+  maxJsonDepth: number;
+}): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.logger,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
@@ -16,6 +27,21 @@ export function createHttpServer(options: { logger: Logger; bodyLimit: number })
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }) as unknown as FastifyInstance;
+  // JSON bodies as fastify parses them (prototype poisoning refused), and at most `maxJsonDepth`
+  // levels deep: deeper values exhaust the stack of whatever serialises them next. A body shorter
+  // than twice the limit cannot nest that deep, so most are not walked.
+  const maxDepth = options.maxJsonDepth;
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    parseJson(request, body as string, (error: Error | null, value?: unknown) => {
+      if (error) return done(error, undefined);
+      if ((body as string).length > 2 * maxDepth && nestsDeeperThan(value, maxDepth)) {
+        return done(new AppError('INVALID_JSON', `The request body nests deeper than ${maxDepth} levels`, { details: { max_depth: maxDepth } }), undefined);
+      }
+      return done(null, value);
+    });
+  });
   // Callback-style hooks (here and in metrics): an async hook costs fastify a promise per request.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);

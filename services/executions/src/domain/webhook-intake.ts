@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, AuthError, ConflictError, NotFoundError } from '@conveyor/errors';
+import { jsonNestingLimit, nestsDeeperThan, unstorableStrings } from '@conveyor/contracts';
+import { AppError, AuthError, ConflictError, NotFoundError, ValidationError } from '@conveyor/errors';
 import { getExecution, type ExecutionRow } from '../db/execution-rows';
 import { graphOfVersion, startExecutionNow } from './create-execution';
 import type { EngineDeps } from './engine-deps';
@@ -40,18 +41,29 @@ function selectedHeaders(headers: Record<string, string>): Record<string, string
   );
 }
 
-function parseBody(rawBody: string, contentType: string | undefined): unknown {
+function decodeBody(rawBody: string, contentType: string | undefined): unknown {
   if (rawBody.length === 0) return null;
   const type = (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
   if (type === 'application/json' || type.endsWith('+json')) {
+    let value: unknown;
     try {
-      return JSON.parse(rawBody);
+      value = JSON.parse(rawBody);
     } catch (error) {
       throw new AppError('INVALID_JSON', 'The webhook body is not valid JSON', { details: { reason: (error as Error).message } });
     }
+    if (nestsDeeperThan(value)) throw new AppError('INVALID_JSON', `The webhook body nests deeper than ${jsonNestingLimit} levels`, { details: { max_depth: jsonNestingLimit } });
+    return value;
   }
   if (type === 'application/x-www-form-urlencoded') return Object.fromEntries(new URLSearchParams(rawBody));
   return rawBody;
+}
+
+/** The body as the execution's input: JSON, form fields or text, with nothing PostgreSQL would refuse. */
+function parseBody(rawBody: string, contentType: string | undefined): unknown {
+  const input = decodeBody(rawBody, contentType);
+  const issues = unstorableStrings(input, '/body');
+  if (issues.length > 0) throw new ValidationError(`The webhook body cannot be stored: ${issues[0]!.path} ${issues[0]!.message}`, { details: { issues } });
+  return input;
 }
 
 const isFinal = (e: ExecutionRow) => ['completed', 'failed', 'stopped'].includes(e.status);

@@ -1,4 +1,4 @@
-import { taskLimits, taskStatuses, taskTypePattern, type TaskStatus } from '@conveyor/contracts';
+import { jsonNestingLimit, nestsDeeperThan, taskLimits, taskStatuses, taskTypePattern, unstorableStrings, unstorableText, type TaskStatus } from '@conveyor/contracts';
 import { ValidationError } from '@conveyor/errors';
 import { parseRfc3339 } from './rfc3339';
 
@@ -24,6 +24,25 @@ export interface RawTaskInput {
 
 function fail(issues: FieldIssue[]): never {
   throw new ValidationError(issues.map((i) => `${i.path}: ${i.message}`).join('; '), { details: { issues } });
+}
+
+/**
+ * What keeps a client's JSON value (a payload, parameters) from being stored: nesting deeper than
+ * `jsonNestingLimit`, more than `maxBytes` as JSON, or strings PostgreSQL refuses (NUL, lone
+ * surrogates), each reported at its own path below `path`.
+ */
+export function jsonValueIssues(value: unknown, path: string, maxBytes: number): FieldIssue[] {
+  if (nestsDeeperThan(value)) return [{ path, message: `nests deeper than ${jsonNestingLimit} levels` }];
+  const size = jsonByteSize(value);
+  if (size === undefined) return [{ path, message: 'not serializable as JSON' }];
+  if (size > maxBytes) return [{ path, message: `at most ${maxBytes} bytes as JSON (got ${size})` }];
+  return unstorableStrings(value, path);
+}
+
+/** A free-text field's problem PostgreSQL would otherwise answer with an error. */
+export function textIssue(value: string, path: string): FieldIssue | null {
+  const problem = unstorableText(value);
+  return problem ? { path, message: problem } : null;
 }
 
 /** The byte size of a value as JSON (UTF-8); `undefined` when it cannot be serialized. */
@@ -63,9 +82,7 @@ export function validateNewTask(input: RawTaskInput, now: Date): NewTask {
   if (input.payload === undefined || input.payload === null) {
     issues.push({ path: 'payload', message: 'required, any JSON value except null' });
   } else {
-    const size = jsonByteSize(input.payload);
-    if (size === undefined) issues.push({ path: 'payload', message: 'not serializable as JSON' });
-    else if (size > taskLimits.payloadMaxBytes) issues.push({ path: 'payload', message: `at most ${taskLimits.payloadMaxBytes} bytes as JSON (got ${size})` });
+    issues.push(...jsonValueIssues(input.payload, 'payload', taskLimits.payloadMaxBytes));
   }
   const maxAttempts = input.max_attempts ?? taskLimits.maxAttemptsDefault;
   if (typeof maxAttempts !== 'number' || !Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > taskLimits.maxAttemptsMax) {
@@ -101,6 +118,9 @@ export function validateTaskFilter(input: { status?: unknown; task_type?: unknow
   const taskType = input.task_type ?? undefined;
   if (taskType !== undefined && (typeof taskType !== 'string' || taskType.length === 0 || taskType.length > taskLimits.taskTypeMaxLength)) {
     issues.push({ path: 'task_type', message: `a string of 1 to ${taskLimits.taskTypeMaxLength} characters` });
+  } else if (taskType !== undefined) {
+    const problem = textIssue(taskType as string, 'task_type');
+    if (problem) issues.push(problem);
   }
   const limit = input.limit ?? taskLimits.listLimitDefault;
   if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > taskLimits.listLimitMax) {

@@ -1,7 +1,7 @@
 import { taskLimits } from '@conveyor/contracts';
 import { ValidationError } from '@conveyor/errors';
 import { cronIssues } from './cron-schedule';
-import { jsonByteSize, type FieldIssue } from './task-input';
+import { jsonValueIssues, textIssue, type FieldIssue } from './task-input';
 
 export interface NewTrigger {
   name: string;
@@ -27,28 +27,29 @@ function fail(issues: FieldIssue[]): never {
 
 const isText = (value: unknown, max: number): value is string => typeof value === 'string' && value.trim().length > 0 && value.length <= max;
 
-export function parametersIssue(value: unknown, path = 'parameters'): FieldIssue | null {
-  if (value === undefined || value === null) return null;
-  const size = jsonByteSize(value);
-  if (size === undefined || size > taskLimits.payloadMaxBytes) return { path, message: `JSON of at most ${taskLimits.payloadMaxBytes} bytes` };
-  return null;
+export function parametersIssues(value: unknown, path = 'parameters'): FieldIssue[] {
+  if (value === undefined || value === null) return [];
+  return jsonValueIssues(value, path, taskLimits.payloadMaxBytes);
 }
 
 export function pipelineIdIssue(value: unknown, path = 'pipeline_id'): FieldIssue | null {
-  return isText(value, 200) ? null : { path, message: 'required, the id of a schema (1 to 200 characters)' };
+  return isText(value, 200) ? textIssue(value, path) : { path, message: 'required, the id of a schema (1 to 200 characters)' };
 }
 
 /** A new cron trigger as `002_*.txt` documents it, plus an optional `config.timezone` (IANA, default UTC). */
 export function validateNewTrigger(input: RawTriggerInput): NewTrigger {
   const issues: FieldIssue[] = [];
   if (!isText(input.name, 200)) issues.push({ path: 'name', message: 'required, 1 to 200 characters' });
+  else {
+    const nameIssue = textIssue(input.name, 'name');
+    if (nameIssue) issues.push(nameIssue);
+  }
   const pipelineIssue = pipelineIdIssue(input.pipeline_id);
   if (pipelineIssue) issues.push(pipelineIssue);
   if ((input.trigger_type ?? 'cron') !== 'cron') issues.push({ path: 'trigger_type', message: 'only cron is supported' });
   const timezone = input.config?.timezone ?? 'UTC';
   issues.push(...cronIssues(input.config?.cron_expression, timezone));
-  const paramsIssue = parametersIssue(input.parameters);
-  if (paramsIssue) issues.push(paramsIssue);
+  issues.push(...parametersIssues(input.parameters));
   if (input.enabled !== undefined && input.enabled !== null && typeof input.enabled !== 'boolean') issues.push({ path: 'enabled', message: 'a boolean' });
   if (issues.length > 0) fail(issues);
   return {

@@ -31,7 +31,7 @@ import { formatTimestamp } from './rfc3339';
 import type { Task } from './task';
 import { type FieldIssue } from './task-input';
 import { triggerStatusOf, type Trigger } from './trigger';
-import { parametersIssue, parseTriggerId, pipelineIdIssue, validateNewTrigger, type RawTriggerInput } from './trigger-input';
+import { parametersIssues, parseTriggerId, pipelineIdIssue, validateNewTrigger, type RawTriggerInput } from './trigger-input';
 
 export interface TriggerService {
   create(tenantId: string, createdBy: string | null, input: RawTriggerInput): Promise<Trigger>;
@@ -131,7 +131,8 @@ export function createTriggerService(deps: {
       if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > taskLimits.listLimitMax) issues.push({ path: 'limit', message: `an integer from 1 to ${taskLimits.listLimitMax}` });
       if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) issues.push({ path: 'offset', message: 'a non-negative integer' });
       const pipelineId = filter.pipelineId ?? undefined;
-      if (pipelineId !== undefined && pipelineIdIssue(pipelineId)) issues.push({ path: 'pipeline_id', message: '1 to 200 characters' });
+      const pipelineIssue = pipelineId === undefined ? null : pipelineIdIssue(pipelineId);
+      if (pipelineIssue) issues.push(pipelineIssue);
       if (issues.length > 0) fail(issues);
       const page = await listTriggers(deps.pool as unknown as pg.PoolClient, tenantId, { pipelineId: pipelineId as string | undefined, limit: limit as number, offset: offset as number });
       return { ...page, limit: limit as number, offset: offset as number };
@@ -159,7 +160,8 @@ export function createTriggerService(deps: {
       });
     },
     async runNow(tenantId, pipelineId, parameters) {
-      const issues = [pipelineIdIssue(pipelineId), parametersIssue(parameters)].filter((i): i is FieldIssue => i !== null);
+      const pipelineIssue = pipelineIdIssue(pipelineId);
+      const issues = [...(pipelineIssue ? [pipelineIssue] : []), ...parametersIssues(parameters)];
       if (issues.length > 0) fail(issues);
       await deps.checkPipeline(tenantId, pipelineId as string);
       const task = await write(async (client) => {

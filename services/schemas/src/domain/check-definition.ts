@@ -3,7 +3,7 @@ import { outputPortsOf, validateNodeConfig } from '@conveyor/nodes';
 import type { z } from 'zod';
 import { definitionShape, type DefinitionLimits, type EdgeInput, type NodeInput } from './definition-shape';
 import { cycleClosingEdges, reachableFrom } from './graph-order';
-import { unstorableStrings } from './storable-text';
+import { unstorableStrings } from '@conveyor/contracts';
 
 /** One problem of a definition; `path` is a JSON pointer into `{nodes, edges}` (`/nodes/2/config/url`). */
 export interface DefinitionProblem {

@@ -1,6 +1,6 @@
 import { schemaStatuses } from '@conveyor/contracts';
 import { z } from 'zod';
-import { unstorableText } from './storable-text';
+import { unstorableText } from '@conveyor/contracts';
 
 /** Limits on one definition, from the environment (documented in docs/schemas.md). */
 export interface DefinitionLimits {

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { schemas, schemaVersions } from '../db/schema';
 import type { SchemaDeps } from './schema-deps';
 import { isUuid } from './schema-view';
-import { unstorableText } from './storable-text';
+import { unstorableText } from '@conveyor/contracts';
 
 type Request = z.output<typeof schemaVersionRequest.request>;
 type Response = z.input<typeof schemaVersionRequest.response>;

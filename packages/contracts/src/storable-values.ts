@@ -31,3 +31,25 @@ export function unstorableStrings(value: unknown, base: string): Array<{ path: s
   }
   return problems.sort((a, b) => a.path.localeCompare(b.path));
 }
+
+/**
+ * How deeply a JSON value may nest (arrays and objects), everywhere a client sends JSON: HTTP
+ * bodies, GraphQL variables, task payloads, parameters, workflow inputs. Deeper values are refused
+ * with 400: serialising one (to forward it, to store it as jsonb) recurses once per level and
+ * exhausted the stack at about 10,000 levels, a 20 KB body.
+ */
+export const jsonNestingLimit = 100;
+
+/** Whether `value` nests deeper than `limit` levels (a scalar is depth 0, `[]` depth 1). */
+export function nestsDeeperThan(value: unknown, limit = jsonNestingLimit): boolean {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  while (stack.length > 0) {
+    const { value: current, depth } = stack.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth + 1 > limit) return true;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) {
+      if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: depth + 1 });
+    }
+  }
+  return false;
+}
