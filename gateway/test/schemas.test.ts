@@ -261,14 +261,16 @@ describe('validation', () => {
     });
     expect(nul.status).toBe(400);
     expect(nul.body.error.details.issues!.map((i) => i.path)).toEqual(['/name', '/nodes/0/config/input/k\u0000', '/nodes/0/name']);
-    const deep = JSON.parse(`${'['.repeat(1_500)}1${']'.repeat(1_500)}`);
-    const nested = await call<ErrorBody>(engineer, 'POST', '/api/schemas', {
-      name: uniqueName('deep'),
-      nodes: [{ id: 't', type: 'trigger.schedule', config: { cron: '* * * * *', input: deep } }],
-      edges: [],
-    });
+    const deep = (levels: number) => JSON.parse(`${'['.repeat(levels)}1${']'.repeat(levels)}`);
+    const definition = (levels: number) => ({ name: uniqueName('deep'), nodes: [{ id: 't', type: 'trigger.schedule', config: { cron: '* * * * *', input: deep(levels) } }], edges: [] });
+    // Deeper than a node config may be, though the body itself is within the gateway's 100 levels.
+    const nested = await call<ErrorBody>(engineer, 'POST', '/api/schemas', definition(40));
     expect(nested.status).toBe(400);
     expect(nested.body.error.details.issues![0]).toEqual({ path: '/nodes/0/config', message: 'config nests deeper than 32 levels' });
+    // Deeper than any body may be: refused as it is parsed.
+    const deeper = await call<ErrorBody>(engineer, 'POST', '/api/schemas', definition(1_500));
+    expect(deeper.status).toBe(400);
+    expect(deeper.body.error).toMatchObject({ code: 'INVALID_JSON', details: { max_depth: 100 } });
   });
 });
 

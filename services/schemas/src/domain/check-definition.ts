@@ -1,9 +1,8 @@
-import type { NodeDescriptorJson, SchemaEdgeJson, SchemaNodeJson } from '@conveyor/contracts';
+import { nestsDeeperThan, unstorableStrings, type NodeDescriptorJson, type SchemaEdgeJson, type SchemaNodeJson } from '@conveyor/contracts';
 import { outputPortsOf, validateNodeConfig } from '@conveyor/nodes';
 import type { z } from 'zod';
 import { definitionShape, type DefinitionLimits, type EdgeInput, type NodeInput } from './definition-shape';
 import { cycleClosingEdges, reachableFrom } from './graph-order';
-import { unstorableStrings } from '@conveyor/contracts';
 
 /** One problem of a definition; `path` is a JSON pointer into `{nodes, edges}` (`/nodes/2/config/url`). */
 export interface DefinitionProblem {
@@ -23,20 +22,6 @@ export interface CheckedDefinition {
  * levels, past what PostgreSQL's jsonb code accepts ("stack depth limit exceeded"): refused here.
  */
 export const maxConfigDepth = 32;
-
-/** Nesting depth of a JSON value, iteratively (a hostile value cannot overflow the stack here). */
-function nestingDepth(value: unknown): number {
-  let deepest = 0;
-  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
-  while (stack.length > 0) {
-    const { value: current, depth } = stack.pop()!;
-    if (typeof current !== 'object' || current === null) continue;
-    deepest = Math.max(deepest, depth + 1);
-    if (deepest > maxConfigDepth) return deepest;
-    for (const child of Object.values(current)) stack.push({ value: child, depth: depth + 1 });
-  }
-  return deepest;
-}
 
 const pointer = (...tokens: Array<string | number>) => tokens.map((t) => `/${String(t).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
 
@@ -77,7 +62,7 @@ export function checkDefinition(
     const descriptor = descriptors.get(node.type);
     if (configBytes > limits.maxConfigBytes) {
       problems.push({ path: pointer('nodes', i, 'config'), message: `config is ${configBytes} bytes, more than ${limits.maxConfigBytes}` });
-    } else if (nestingDepth(node.config) > maxConfigDepth) {
+    } else if (nestsDeeperThan(node.config, maxConfigDepth)) {
       problems.push({ path: pointer('nodes', i, 'config'), message: `config nests deeper than ${maxConfigDepth} levels` });
     } else if (!descriptor) {
       problems.push({ path: pointer('nodes', i, 'type'), message: `unknown node type "${node.type}"` });

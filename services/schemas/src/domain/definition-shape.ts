@@ -1,6 +1,5 @@
-import { schemaStatuses } from '@conveyor/contracts';
+import { schemaStatuses, unstorableText } from '@conveyor/contracts';
 import { z } from 'zod';
-import { unstorableText } from '@conveyor/contracts';
 
 /** Limits on one definition, from the environment (documented in docs/schemas.md). */
 export interface DefinitionLimits {

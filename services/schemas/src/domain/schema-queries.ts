@@ -1,10 +1,9 @@
-import type { SchemaStatus } from '@conveyor/contracts';
+import { unstorableText, type SchemaStatus } from '@conveyor/contracts';
 import { NotFoundError, ValidationError } from '@conveyor/errors';
 import { and, count, desc, eq, ilike, isNull, type SQL } from 'drizzle-orm';
 import { schemas, schemaVersions } from '../db/schema';
 import { escapeLike } from '../db/escape-like';
 import type { SchemaDeps } from './schema-deps';
-import { unstorableText } from '@conveyor/contracts';
 import { isUuid, toSchemaView, toVersionView, toWebhookSecretView, type Actor, type SchemaRow, type SchemaVersionView, type SchemaView, type WebhookSecretView } from './schema-view';
 
 export interface Page<T> {

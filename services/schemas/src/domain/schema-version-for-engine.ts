@@ -1,11 +1,10 @@
-import type { schemaVersionRequest } from '@conveyor/contracts';
+import { unstorableText, type schemaVersionRequest } from '@conveyor/contracts';
 import { NotFoundError } from '@conveyor/errors';
 import { and, eq } from 'drizzle-orm';
 import type { z } from 'zod';
 import { schemas, schemaVersions } from '../db/schema';
 import type { SchemaDeps } from './schema-deps';
 import { isUuid } from './schema-view';
-import { unstorableText } from '@conveyor/contracts';
 
 type Request = z.output<typeof schemaVersionRequest.request>;
 type Response = z.input<typeof schemaVersionRequest.response>;
