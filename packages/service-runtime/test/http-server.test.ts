@@ -9,6 +9,7 @@ const seen: unknown[] = [];
 beforeAll(async () => {
   app = createHttpServer({ logger: createLogger('test', 'silent'), bodyLimit: 1_048_576, maxJsonDepth: 10 });
   registerErrorEnvelope(app, { bodyLimit: 1_048_576 });
+  app.get('/items/:id', async (request) => ({ id: (request.params as { id: string }).id }));
   app.post('/echo', async (request) => {
     seen.push(request.body);
     return { ok: true };
@@ -43,5 +44,22 @@ describe('JSON bodies', () => {
     const malformed = await post('{"a":');
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().error.code).toBe('INVALID_JSON');
+  });
+});
+
+describe('URLs the router refuses', () => {
+  it.each([
+    ['a path that is not valid percent-encoded UTF-8', '/items/%ED%A0%80', 'The URL path is not valid: a percent-encoded part of it is not UTF-8'],
+    ['a path parameter longer than the router takes', `/items/${'x'.repeat(300)}`, 'A path parameter is too long'],
+  ])('answers %s with 400 in the envelope', async (_name, url, message) => {
+    const response = await app.inject({ method: 'GET', url, headers: { 'x-request-id': 'req-bad-url' } });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ error: { code: 'VALIDATION_ERROR', message, details: null, request_id: 'req-bad-url' } });
+  });
+
+  it('leaves a parameter of 256 characters to the route', async () => {
+    const response = await app.inject({ method: 'GET', url: `/items/${'x'.repeat(256)}` });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ id: 'x'.repeat(256) });
   });
 });

@@ -13,6 +13,10 @@ export function classifyHttpError(error: FastifyError, bodyLimit: number): unkno
       });
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new AppError('INVALID_JSON', 'The body is empty but the content type says JSON');
+    case 'FST_ERR_BAD_URL':
+      return new AppError('VALIDATION_ERROR', 'The URL path is not valid: a percent-encoded part of it is not UTF-8');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new AppError('VALIDATION_ERROR', 'A path parameter is too long');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new AppError('VALIDATION_ERROR', 'Content-Length does not match the body');
     default:

@@ -1,8 +1,12 @@
 import { nestsDeeperThan } from '@conveyor/contracts';
-import { AppError } from '@conveyor/errors';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { AppError, toEnvelope, toPublicError } from '@conveyor/errors';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from '../logger';
+import { classifyHttpError } from './error-envelope';
 import { requestIdOf } from './request-id';
+
+/** Longest path parameter the router takes; the routes' own checks set tighter limits with clear messages. */
+const maxParamLength = 256;
 
 /**
  * A fastify instance whose request logger carries `request_id`, which echoes `X-Request-Id` and
@@ -26,6 +30,13 @@ export function createHttpServer(options: {
     bodyLimit: options.bodyLimit,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength },
+    // Errors the router raises before any route or hook (a path that is not valid percent-encoded
+    // UTF-8, an overlong parameter) answer in the envelope too, not in fastify's own body.
+    frameworkErrors: (error, request, reply) => {
+      const pub = toPublicError(classifyHttpError(error, options.bodyLimit));
+      (reply as unknown as FastifyReply).code(pub.status).send(toEnvelope(pub, request.id));
+    },
   }) as unknown as FastifyInstance;
   // JSON bodies as fastify parses them (prototype poisoning refused), and at most `maxJsonDepth`
   // levels deep: deeper values exhaust the stack of whatever serialises them next. A body shorter
