@@ -128,7 +128,7 @@ export function validateTaskFilter(input: { status?: unknown; task_type?: unknow
   }
   const offset = input.offset ?? 0;
   if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0 || offset > 1_000_000_000) {
-    issues.push({ path: 'offset', message: 'a non-negative integer' });
+    issues.push({ path: 'offset', message: 'an integer from 0 to 1000000000' });
   }
   if (issues.length > 0) fail(issues);
   return { status: status as TaskStatus | undefined, taskType: taskType as string | undefined, limit: limit as number, offset: offset as number };
