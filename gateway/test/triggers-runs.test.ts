@@ -106,13 +106,15 @@ describe('schema.execute', () => {
     expect(run.body.error.code).toBe('RESOURCE_NOT_FOUND');
   });
 
-  it('an occurrence of a trigger whose pipeline was deleted since fails at once with the engine error, without retries', async () => {
+  it('deleting a pipeline disables its triggers; a run already scheduled fails at once with the engine error, without retries', async () => {
     const schemaId = await createSchema(100);
     const trigger = (await call('POST', '/api/v1/mvp/triggers/create', { name: 'orphan', pipeline_id: schemaId, trigger_type: 'cron', config: { cron_expression: '* * * * *' } })).body;
+    const run = await call('POST', '/api/v1/tasks', { execute_at: new Date(Date.now() + 5_000).toISOString(), task_type: 'schema.execute', payload: { schema_id: schemaId } });
+    expect(run.status).toBe(201);
     expect((await call('DELETE', `/api/schemas/${schemaId}`)).status).toBe(204);
-    await sql.query(`update scheduler.triggers set next_run = now() - interval '1 second' where id = $1`, [trigger.trigger_id]);
-    const fired = await until(async () => (await call('GET', `/api/v1/mvp/triggers/${trigger.trigger_id}`)).body, (t) => t.last_run_id !== null);
-    const failed = await until(() => taskOf(fired.last_run_id), (t) => t.status === 'failed' || t.status === 'completed');
+    const disabled = await until(async () => (await call('GET', `/api/v1/mvp/triggers/${trigger.trigger_id}`)).body, (t) => t.status === 'disabled');
+    expect(disabled).toMatchObject({ enabled: false, next_run: null, last_run_id: null });
+    const failed = await until(() => taskOf(run.body.task.id), (t) => t.status === 'failed' || t.status === 'completed');
     expect(failed).toMatchObject({ status: 'failed', attempts: 1 });
     expect(failed.last_error).toMatch(/^RESOURCE_NOT_FOUND/);
   });

@@ -18,6 +18,7 @@ import { createBatchPublisher } from '@conveyor/service-runtime';
 import { createTaskPublisher } from './messaging/publish-tasks';
 import { startExecutionEventsConsumer } from './messaging/execution-events-consumer';
 import { createPipelineCheck } from './messaging/pipeline-check';
+import { startSchemaEventsConsumer } from './messaging/schema-events-consumer';
 import { startSchemaExecuteWorker } from './messaging/schema-execute-worker';
 import { serveSchedulerRequests } from './messaging/serve-scheduler-requests';
 
@@ -74,6 +75,7 @@ const listener = listenForDueTimes({
 const subscriptions = serveSchedulerRequests({ nc: runtime.nc, prefix, logger: runtime.logger, reports, timers });
 const runs = createExecutionRuns({ pool: runtime.pool, logger: runtime.logger, reports, runTimeoutMs: env.SCHEDULER_RUN_TIMEOUT_MS });
 const executionEvents = await startExecutionEventsConsumer({ nc: runtime.nc, prefix, logger: runtime.logger, runs });
+const schemaEvents = await startSchemaEventsConsumer({ nc: runtime.nc, prefix, logger: runtime.logger, triggers });
 const worker =
   env.SCHEDULER_SCHEMA_EXECUTE_HANDLER === 'true' ? await startSchemaExecuteWorker({ nc: runtime.nc, prefix, logger: runtime.logger, reports, runs }) : null;
 
@@ -85,6 +87,7 @@ runtime.onShutdown({
     for (const subscription of subscriptions) await subscription.drain();
     await worker?.stop();
     await executionEvents.stop();
+    await schemaEvents.stop();
     await reports.stop();
     publisher.close();
   },

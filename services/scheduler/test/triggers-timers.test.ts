@@ -172,6 +172,31 @@ describe('pipelines the tenant does not have', () => {
     expect(await counts()).toEqual(before);
   });
 
+  it('disables the triggers of a pipeline once it is deleted, and announces each', async () => {
+    const doomed = await platform.createPipeline('doomed');
+    const first = (await createTrigger({ name: 'a', pipelineId: doomed, cronExpression: '*/5 * * * *' })).data!.createTrigger;
+    const second = (await createTrigger({ name: 'b', pipelineId: doomed, cronExpression: '0 * * * *' })).data!.createTrigger;
+    const bystander = (await createTrigger({ name: 'c', pipelineId: pipelines.listed, cronExpression: '0 * * * *' })).data!.createTrigger;
+    await platform.deletePipeline(doomed);
+    for (const trigger of [first, second]) {
+      const now = await until(() => getTrigger(trigger.id), (t) => !t.enabled);
+      expect(now).toMatchObject({ status: 'disabled', enabled: false, nextRun: null });
+    }
+    expect(await getTrigger(bystander.id)).toMatchObject({ status: 'active', enabled: true });
+    // Each change was announced as trigger.updated.
+    const jsm = await platform.nc.jetstreamManager();
+    const stream = streamName(platform.prefix, 'EVENTS');
+    await jsm.consumers.add(stream, { durable_name: 'removed', filter_subject: `${platform.prefix}.scheduler.trigger.updated`, ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All });
+    const consumer = await platform.nc.jetstream().consumers.get(stream, 'removed');
+    const announced = new Set<string>();
+    while (announced.size < 2) {
+      const msg = await consumer.next({ expires: 5_000 });
+      const event = msg?.json<{ data: { trigger_id: string; status: string; next_run: string | null } }>();
+      if (event && [first.id, second.id].includes(event.data.trigger_id) && event.data.status === 'disabled') announced.add(event.data.trigger_id);
+    }
+    expect([...announced].sort()).toEqual([first.id, second.id].sort());
+  });
+
   it('answers SERVICE_UNAVAILABLE while the schemas service is down, and stores nothing', async () => {
     await platform.schemas!.stop();
     const before = await counts();

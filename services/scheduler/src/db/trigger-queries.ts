@@ -52,6 +52,16 @@ export async function setTriggerEnabled(client: Queryable, id: string, enabled: 
   return triggerFromRow(rows[0]!);
 }
 
+/** Disables every enabled trigger of a tenant's pipeline; returns them as they are now. */
+export async function disableTriggersOfPipeline(client: Queryable, tenantId: string, pipelineId: string): Promise<Trigger[]> {
+  const { rows } = await client.query<TriggerRow>(
+    `update scheduler.triggers set enabled = false, next_run = null, updated_at = clock_timestamp()
+     where tenant_id = $1 and pipeline_id = $2 and enabled returning ${triggerColumns}`,
+    [tenantId, pipelineId],
+  );
+  return rows.map(triggerFromRow);
+}
+
 export async function deleteTrigger(client: Queryable, id: string): Promise<void> {
   await client.query('delete from scheduler.triggers where id = $1', [id]);
 }

@@ -16,6 +16,7 @@ import { insertTask, notifyTriggerDue } from '../db/insert-task';
 import { genericPlans } from '../db/named-statement';
 import {
   deleteTrigger,
+  disableTriggersOfPipeline,
   findTrigger,
   insertTrigger,
   isRunLive,
@@ -41,6 +42,12 @@ export interface TriggerService {
   remove(tenantId: string, id: unknown): Promise<Trigger>;
   /** `POST /api/v1/mvp/triggers/manual/:pipeline_id`: a run now, outside any schedule. */
   runNow(tenantId: string, pipelineId: unknown, parameters: unknown): Promise<Task>;
+  /**
+   * A pipeline (schema) was deleted: its enabled triggers are disabled, each announced as
+   * `scheduler.trigger.updated`. Returns how many. Enabling one again is the user's call (a
+   * restored schema does not bring its triggers back on its own).
+   */
+  pipelineRemoved(tenantId: string, pipelineId: string): Promise<number>;
   /** Starts or skips every occurrence due at `now`; called by the dispatcher. */
   fireDue(now: Date): Promise<number>;
 }
@@ -171,6 +178,14 @@ export function createTriggerService(deps: {
       });
       deps.onTaskScheduled(task.dueAt.getTime());
       return task;
+    },
+    async pipelineRemoved(tenantId, pipelineId) {
+      const disabled = await write(async (client) => {
+        const triggers = await disableTriggersOfPipeline(client, tenantId, pipelineId);
+        if (triggers.length > 0) await appendEvents(client, deps.prefix, triggers.map((trigger) => triggerEvent(triggerUpdatedEvent, trigger)));
+        return triggers;
+      });
+      return disabled.length;
     },
     async fireDue(now) {
       let total = 0;
