@@ -33,10 +33,10 @@ export interface SchedulerPlatform {
   startScheduler(extra?: Record<string, string>): Promise<RunningProcess & { url: string }>;
   graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, authorization?: string | null): Promise<{ data?: T; errors?: Array<{ message: string; extensions: { code: string; details?: unknown } }> }>;
   /**
-   * With `pipelines`: creates a schema (a pipeline) through the real schemas service, as the
-   * platform tenant's admin unless another caller is given, and returns its id.
+   * With `pipelines`: creates a schema (a pipeline) through the real schemas service, active and
+   * as the platform tenant's admin unless told otherwise, and returns its id.
    */
-  createPipeline(name?: string, authorization?: string): Promise<string>;
+  createPipeline(name?: string, options?: { authorization?: string; status?: 'draft' | 'active' | 'archived' }): Promise<string>;
   /** With `pipelines`: soft-deletes a schema of the platform's tenant. */
   deletePipeline(id: string): Promise<void>;
   /** With `pipelines`: the schemas service's process (stop it to see the scheduler without it). */
@@ -112,10 +112,10 @@ export async function startSchedulerPlatform(
       });
       return (await response.json()) as never;
     },
-    async createPipeline(name = `pipeline ${Math.random().toString(36).slice(2, 8)}`, authorization = tenant.admin.authorization) {
+    async createPipeline(name = `pipeline ${Math.random().toString(36).slice(2, 8)}`, { authorization = tenant.admin.authorization, status = 'active' } = {}) {
       const data = await schemasGraphql<{ createSchema: { id: string } }>(
         'mutation ($input: CreateSchemaInput!) { createSchema(input: $input) { id } }',
-        { input: { name, status: 'active', nodes: [{ id: 'start', type: 'trigger.manual' }], edges: [] } },
+        { input: { name, status, nodes: [{ id: 'start', type: 'trigger.manual' }], edges: [] } },
         authorization,
       );
       return data.createSchema.id;

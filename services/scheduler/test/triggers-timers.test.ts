@@ -159,7 +159,7 @@ describe('pipelines the tenant does not have', () => {
 
   it('answers RESOURCE_NOT_FOUND for an unknown, a foreign or a deleted pipeline, and stores nothing', async () => {
     const otherTenant = await createTestTenant(platform.authUrl, 'other');
-    const other = await platform.createPipeline('theirs', otherTenant.admin.authorization);
+    const other = await platform.createPipeline('theirs', { authorization: otherTenant.admin.authorization });
     const deleted = await platform.createPipeline('deleted');
     await platform.deletePipeline(deleted);
     const before = await counts();
@@ -170,6 +170,16 @@ describe('pipelines the tenant does not have', () => {
       expect((await runPipeline(pipelineId)).errors?.[0]?.extensions.code).toBe('RESOURCE_NOT_FOUND');
     }
     expect(await counts()).toEqual(before);
+  });
+
+  it('answers CONFLICT for a manual run of a pipeline that is not active, and stores nothing', async () => {
+    const draft = await platform.createPipeline('draft', { status: 'draft' });
+    const before = await counts();
+    const run = await runPipeline(draft);
+    expect(run.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', details: { pipeline_id: draft, status: 'draft' } });
+    expect(await counts()).toEqual(before);
+    // A trigger may wait for its pipeline to be activated.
+    expect((await createTrigger({ name: 'later', pipelineId: draft, cronExpression: '0 3 * * *' })).data!.createTrigger.status).toBe('active');
   });
 
   it('disables the triggers of a pipeline once it is deleted, and announces each', async () => {
@@ -183,6 +193,10 @@ describe('pipelines the tenant does not have', () => {
       expect(now).toMatchObject({ status: 'disabled', enabled: false, nextRun: null });
     }
     expect(await getTrigger(bystander.id)).toMatchObject({ status: 'active', enabled: true });
+    // Enabling one again needs the pipeline back.
+    const enable = await platform.graphql(`mutation { enableTrigger(id: "${first.id}") { id } }`);
+    expect(enable.errors?.[0]?.extensions).toMatchObject({ code: 'RESOURCE_NOT_FOUND', details: { pipeline_id: doomed } });
+    expect(await getTrigger(first.id)).toMatchObject({ status: 'disabled', nextRun: null });
     // Each change was announced as trigger.updated.
     const jsm = await platform.nc.jetstreamManager();
     const stream = streamName(platform.prefix, 'EVENTS');

@@ -143,7 +143,7 @@ export const triggerRoutes: RestRoute[] = [
     operationId: 'runPipelineNow',
     method: 'POST',
     path: '/api/v1/mvp/triggers/manual/:pipeline_id',
-    summary: 'Start the pipeline (schema) now; run_id is the id of the schema.execute task (GET /api/v1/tasks/:id); 404 when the tenant has no such pipeline',
+    summary: 'Start the pipeline (schema) now; run_id is the id of the schema.execute task (GET /api/v1/tasks/:id); 404 when the tenant has no such pipeline, 409 when it is not active',
     tag: 'triggers',
     params: pipelineParams,
     body: z.object({ parameters }).optional(),

@@ -8,7 +8,7 @@ import {
   triggerUpdatedEvent,
   type EventContract,
 } from '@conveyor/contracts';
-import { NotFoundError, ValidationError } from '@conveyor/errors';
+import { ConflictError, NotFoundError, ValidationError } from '@conveyor/errors';
 import type pg from 'pg';
 import type { z } from 'zod';
 import { appendEvents, taskUpdated, type PendingEvent } from '../db/append-events';
@@ -88,7 +88,7 @@ export function createTriggerService(deps: {
   /** A trigger's next run is then. */
   onTriggerScheduled: (dueMs: number) => void;
   onEventsWritten: () => void;
-  /** Throws RESOURCE_NOT_FOUND when the tenant has no such pipeline (schema). */
+  /** The tenant's pipeline (schema) and its status; throws RESOURCE_NOT_FOUND when there is none. */
   checkPipeline: PipelineCheck;
 }): TriggerService {
   async function mustFind(client: Pick<pg.PoolClient, 'query'>, tenantId: string, rawId: unknown, lock = false): Promise<Trigger> {
@@ -145,6 +145,11 @@ export function createTriggerService(deps: {
       return { ...page, limit: limit as number, offset: offset as number };
     },
     async setEnabled(tenantId, rawId, enabled) {
+      // A trigger disabled because its pipeline was deleted stays off until the pipeline is back.
+      if (enabled) {
+        const current = await mustFind(deps.pool as unknown as pg.PoolClient, tenantId, rawId);
+        if (!current.enabled) await deps.checkPipeline(tenantId, current.pipelineId);
+      }
       const trigger = await write(async (client) => {
         const current = await mustFind(client, tenantId, rawId, true);
         if (current.enabled === enabled) return current;
@@ -170,7 +175,12 @@ export function createTriggerService(deps: {
       const pipelineIssue = pipelineIdIssue(pipelineId);
       const issues = [...(pipelineIssue ? [pipelineIssue] : []), ...parametersIssues(parameters)];
       if (issues.length > 0) fail(issues);
-      await deps.checkPipeline(tenantId, pipelineId as string);
+      // The engine starts only active schemas outside the editor: a draft or archived one would
+      // fail at once, so it is refused here and nothing is stored.
+      const { status } = await deps.checkPipeline(tenantId, pipelineId as string);
+      if (status !== 'active') {
+        throw new ConflictError(`pipeline ${pipelineId as string} is ${status}; only active pipelines run`, { details: { pipeline_id: pipelineId, status } });
+      }
       const task = await write(async (client) => {
         const created = await insertTask(client, runTaskOf(tenantId, pipelineId as string, parameters, new Date(), null));
         await appendEvents(client, deps.prefix, [taskUpdated(created)]);
