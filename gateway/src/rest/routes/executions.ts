@@ -1,6 +1,7 @@
 import { executionSchema, executionStatuses, stepStatuses } from '@conveyor/contracts';
 import { z } from 'zod';
 import { defineRoute, type RestRoute } from '../route-table';
+import { integerQuery } from './query-params';
 
 /** The execution endpoints of `000_*.txt` (4.2), served by the executions subgraph. */
 
@@ -30,13 +31,6 @@ export function executionBody(e: ExecutionData) {
     error: e.error,
   };
 }
-
-const integerQuery = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'an integer')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
 
 const page = { limit: integerQuery(1, 200).optional(), offset: integerQuery(0, 1_000_000_000).optional() };
 const pageOf = (item: z.ZodType) => z.object({ items: z.array(item), total: z.number().int(), limit: z.number().int(), offset: z.number().int() });

@@ -1,6 +1,7 @@
 import { taskJsonSchema, taskLimits, taskStatuses, taskTypePattern } from '@conveyor/contracts';
 import { z } from 'zod';
 import { defineRoute, type RestRoute } from '../route-table';
+import { integerQuery } from './query-params';
 
 /** The AT API of `001_*.txt`, served by the scheduler subgraph. */
 
@@ -64,13 +65,6 @@ export const taskIdParams = z.object({
     .regex(/^[1-9]\d*$/, { message: 'a positive integer', abort: true })
     .refine((value) => Number.isSafeInteger(Number(value)), `at most ${Number.MAX_SAFE_INTEGER}`),
 });
-
-const integerQuery = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, { message: 'a non-negative integer', abort: true })
-    .transform(Number)
-    .pipe(z.number().min(min).max(max));
 
 const listQuery = z
   .object({

@@ -1,6 +1,7 @@
 import { taskLimits, triggerStatuses } from '@conveyor/contracts';
 import { z } from 'zod';
 import { defineRoute, type RestRoute } from '../route-table';
+import { integerQuery } from './query-params';
 
 /**
  * Cron triggers of `002_*.txt` (`/api/v1/mvp/triggers/create`, `/manual/:pipeline_id`) plus
@@ -89,13 +90,6 @@ const createBody = z.object({
 
 const triggerParams = z.object({ trigger_id: z.string().regex(/^trigger_[0-9a-f]{32}$/, 'a trigger id') });
 const pipelineParams = z.object({ pipeline_id: z.string().min(1).max(200) });
-
-const integerQuery = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'an integer')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
 
 const trigger = (data: Record<string, unknown>, field: string) => triggerBody(data[field] as TriggerData);
 
