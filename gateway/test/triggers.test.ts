@@ -139,3 +139,59 @@ describe('list, get, enable, disable, delete', () => {
     expect((await call('GET', '/api/v1/mvp/triggers?offset=-1')).status).toBe(400);
   });
 });
+
+describe('PATCH /api/v1/mvp/triggers/:trigger_id', () => {
+  const create = async () => (await call('POST', '/api/v1/mvp/triggers/create', { ...documented, pipeline_id: lifecyclePipeline, parameters: { region: 'eu' } })).body;
+  const stored = async (id: string) => (await platform.sql.query('select * from scheduler.triggers where id = $1', [id])).rows[0];
+
+  it('changes the given fields and answers 200 with the whole trigger', async () => {
+    const created = await create();
+    const { status, body } = await call('PATCH', `/api/v1/mvp/triggers/${created.trigger_id}`, {
+      name: 'Hourly Sales Trigger',
+      config: { cron_expression: '30 * * * *', timezone: 'Europe/Moscow' },
+    });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      trigger_id: created.trigger_id,
+      name: 'Hourly Sales Trigger',
+      pipeline_id: lifecyclePipeline,
+      status: 'active',
+      config: { cron_expression: '30 * * * *', timezone: 'Europe/Moscow' },
+      parameters: { region: 'eu' },
+      created_at: created.created_at,
+    });
+    expect(body.next_run).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:30:00Z$/);
+    expect(await call('GET', `/api/v1/mvp/triggers/${created.trigger_id}`)).toEqual({ status: 200, body });
+    // null clears the parameters.
+    expect((await call('PATCH', `/api/v1/mvp/triggers/${created.trigger_id}`, { parameters: null })).body).toMatchObject({ parameters: null, name: 'Hourly Sales Trigger' });
+  });
+
+  it.each([
+    [{}, '/body'],
+    [{ config: {} }, '/body'],
+    [{ enabled: false }, '/body'],
+    [{ config: { cron_expression: '0 25 * * *' } }, 'config.cron_expression'],
+    [{ config: { timezone: 'Nowhere/City' } }, 'config.timezone'],
+    [{ name: '' }, '/body/name'],
+    [{ parameters: [1] }, '/body/parameters'],
+  ])('refuses %j with 400 and changes nothing', async (payload, path) => {
+    const created = await create();
+    const before = await stored(created.trigger_id);
+    const { status, body } = await call('PATCH', `/api/v1/mvp/triggers/${created.trigger_id}`, payload);
+    expect(status).toBe(400);
+    expect(body.error.code).toBe('VALIDATION_ERROR');
+    expect(body.error.details.issues.map((i: { path: string }) => i.path)).toContain(path);
+    expect(await stored(created.trigger_id)).toEqual(before);
+  });
+
+  it('answers 404 for an unknown trigger or a pipeline the tenant does not have, 403 for an analyst', async () => {
+    const created = await create();
+    const before = await stored(created.trigger_id);
+    expect((await call('PATCH', `/api/v1/mvp/triggers/trigger_${'0'.repeat(32)}`, { name: 'x' })).status).toBe(404);
+    const foreign = await call('PATCH', `/api/v1/mvp/triggers/${created.trigger_id}`, { pipeline_id: 'pipeline_123' });
+    expect(foreign).toMatchObject({ status: 404, body: { error: { code: 'RESOURCE_NOT_FOUND', details: { pipeline_id: 'pipeline_123' } } } });
+    const analyst = await platform.tenant.addUser('analyst');
+    expect((await call('PATCH', `/api/v1/mvp/triggers/${created.trigger_id}`, { name: 'x' }, analyst.authorization)).status).toBe(403);
+    expect(await stored(created.trigger_id)).toEqual(before);
+  });
+});

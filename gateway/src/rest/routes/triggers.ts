@@ -5,7 +5,7 @@ import { integerQuery } from './query-params';
 
 /**
  * Cron triggers of `002_*.txt` (`/api/v1/mvp/triggers/create`, `/manual/:pipeline_id`) plus
- * list, get, enable, disable and delete. The pipeline id is a schema id. Concurrency policy:
+ * list, get, update, enable, disable and delete. The pipeline id is a schema id. Concurrency policy:
  * skip — an occurrence due while the previous run of the trigger still runs is skipped.
  */
 
@@ -87,6 +87,18 @@ const createBody = z.object({
   parameters,
   enabled: z.boolean().optional(),
 });
+
+const updateBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).optional(),
+    pipeline_id: z.string().min(1).max(200).optional(),
+    config: z.strictObject({ cron_expression: z.string().min(1).max(200).optional(), timezone: z.string().min(1).max(64).optional() }).optional(),
+    parameters: parameters.nullable(),
+  })
+  .refine(
+    (body) => Object.values(body).some((value) => value !== undefined) && (body.config === undefined || Object.values(body.config).some((value) => value !== undefined)),
+    'nothing to change: give at least one of name, pipeline_id, config.cron_expression, config.timezone, parameters',
+  );
 
 const triggerParams = z.object({ trigger_id: z.string().regex(/^trigger_[0-9a-f]{32}$/, 'a trigger id') });
 const pipelineParams = z.object({ pipeline_id: z.string().min(1).max(200) });
@@ -187,6 +199,30 @@ export const triggerRoutes: RestRoute[] = [
     variables: ({ params }) => ({ id: params.trigger_id }),
     status: 200,
     respond: (data) => trigger(data, 'trigger'),
+    response: triggerJson,
+  }),
+  defineRoute({
+    operationId: 'updateTrigger',
+    method: 'PATCH',
+    path: '/api/v1/mvp/triggers/:trigger_id',
+    summary:
+      'Change a trigger: any of name, pipeline_id, config.cron_expression, config.timezone, parameters (null clears them); other fields are refused. An enabled trigger whose schedule changes gets next_run computed again from now; runs already started are not affected',
+    tag: 'triggers',
+    params: triggerParams,
+    body: updateBody,
+    operation: `mutation UpdateTrigger($id: ID!, $input: UpdateTriggerInput!) { updateTrigger(id: $id, input: $input) { ${triggerFields} } }`,
+    variables: ({ params, body }) => ({
+      id: params.trigger_id,
+      input: {
+        name: body.name,
+        pipelineId: body.pipeline_id,
+        cronExpression: body.config?.cron_expression,
+        timezone: body.config?.timezone,
+        parameters: body.parameters,
+      },
+    }),
+    status: 200,
+    respond: (data) => trigger(data, 'updateTrigger'),
     response: triggerJson,
   }),
   byId('enableTrigger', 'enableTrigger', 'Enable a trigger; next_run is computed from now', '/api/v1/mvp/triggers/:trigger_id/enable'),

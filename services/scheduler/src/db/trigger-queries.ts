@@ -52,6 +52,21 @@ export async function setTriggerEnabled(client: Queryable, id: string, enabled: 
   return triggerFromRow(rows[0]!);
 }
 
+/** Writes a trigger's definition and its next run (an update of `updateTrigger`). */
+export async function updateTriggerDefinition(
+  client: Queryable,
+  id: string,
+  t: Pick<Trigger, 'name' | 'pipelineId' | 'cronExpression' | 'timezone' | 'parameters' | 'nextRun'>,
+): Promise<Trigger> {
+  const { rows } = await client.query<TriggerRow>(
+    `update scheduler.triggers set name = $2, pipeline_id = $3, cron_expression = $4, timezone = $5, parameters = $6::jsonb, next_run = $7,
+       updated_at = clock_timestamp()
+     where id = $1 returning ${triggerColumns}`,
+    [id, t.name, t.pipelineId, t.cronExpression, t.timezone, JSON.stringify(t.parameters), t.nextRun],
+  );
+  return triggerFromRow(rows[0]!);
+}
+
 /** Disables every enabled trigger of a tenant's pipeline; returns them as they are now. */
 export async function disableTriggersOfPipeline(client: Queryable, tenantId: string, pipelineId: string): Promise<Trigger[]> {
   const { rows } = await client.query<TriggerRow>(

@@ -36,14 +36,18 @@ export function pipelineIdIssue(value: unknown, path = 'pipeline_id'): FieldIssu
   return isText(value, 200) ? textIssue(value, path) : { path, message: 'required, the id of a schema (1 to 200 characters)' };
 }
 
+function nameIssue(value: unknown): FieldIssue | null {
+  return isText(value, 200) ? textIssue(value, 'name') : { path: 'name', message: 'required, 1 to 200 characters' };
+}
+
+/** Single spaces between the five fields, as stored and shown. */
+const normalCron = (expression: string) => expression.trim().split(/\s+/).join(' ');
+
 /** A new cron trigger as `002_*.txt` documents it, plus an optional `config.timezone` (IANA, default UTC). */
 export function validateNewTrigger(input: RawTriggerInput): NewTrigger {
   const issues: FieldIssue[] = [];
-  if (!isText(input.name, 200)) issues.push({ path: 'name', message: 'required, 1 to 200 characters' });
-  else {
-    const nameIssue = textIssue(input.name, 'name');
-    if (nameIssue) issues.push(nameIssue);
-  }
+  const badName = nameIssue(input.name);
+  if (badName) issues.push(badName);
   const pipelineIssue = pipelineIdIssue(input.pipeline_id);
   if (pipelineIssue) issues.push(pipelineIssue);
   if ((input.trigger_type ?? 'cron') !== 'cron') issues.push({ path: 'trigger_type', message: 'only cron is supported' });
@@ -55,11 +59,60 @@ export function validateNewTrigger(input: RawTriggerInput): NewTrigger {
   return {
     name: (input.name as string).trim(),
     pipelineId: input.pipeline_id as string,
-    cronExpression: (input.config!.cron_expression as string).trim().split(/\s+/).join(' '),
+    cronExpression: normalCron(input.config!.cron_expression as string),
     timezone: timezone as string,
     parameters: input.parameters ?? null,
     enabled: (input.enabled as boolean | undefined | null) ?? true,
   };
+}
+
+/** Changes to a trigger's definition; an absent field keeps its value. */
+export interface RawTriggerChanges {
+  name?: unknown;
+  pipeline_id?: unknown;
+  config?: { cron_expression?: unknown; timezone?: unknown } | null;
+  /** `null` clears the parameters. */
+  parameters?: unknown;
+}
+
+export type TriggerChanges = Partial<Pick<NewTrigger, 'name' | 'pipelineId' | 'cronExpression' | 'timezone' | 'parameters'>>;
+
+/**
+ * The fields of an update, each checked as on creation. `undefined` keeps a field; `null` clears
+ * the parameters and is refused for the others (they are required). At least one field must be
+ * given. A cron expression is checked on its own (its syntax does not depend on the time zone).
+ */
+export function validateTriggerChanges(input: RawTriggerChanges): TriggerChanges {
+  const issues: FieldIssue[] = [];
+  const changes: TriggerChanges = {};
+  if (input.name !== undefined) {
+    const badName = nameIssue(input.name);
+    if (badName) issues.push(badName);
+    else changes.name = (input.name as string).trim();
+  }
+  if (input.pipeline_id !== undefined) {
+    const pipelineIssue = pipelineIdIssue(input.pipeline_id);
+    if (pipelineIssue) issues.push(pipelineIssue);
+    else changes.pipelineId = input.pipeline_id as string;
+  }
+  const cron = input.config?.cron_expression;
+  const timezone = input.config?.timezone;
+  if (cron !== undefined || timezone !== undefined) {
+    const found = cronIssues(cron === undefined ? '0 0 * * *' : cron, timezone === undefined ? 'UTC' : timezone);
+    issues.push(...found);
+    if (cron !== undefined && !found.some((i) => i.path === 'config.cron_expression')) changes.cronExpression = normalCron(cron as string);
+    if (timezone !== undefined && !found.some((i) => i.path === 'config.timezone')) changes.timezone = timezone as string;
+  }
+  if (input.parameters !== undefined) {
+    const found = parametersIssues(input.parameters);
+    issues.push(...found);
+    if (found.length === 0) changes.parameters = input.parameters;
+  }
+  if (issues.length === 0 && Object.keys(changes).length === 0) {
+    issues.push({ path: '', message: 'nothing to change: give at least one of name, pipeline_id, config.cron_expression, config.timezone, parameters' });
+  }
+  if (issues.length > 0) fail(issues);
+  return changes;
 }
 
 export function parseTriggerId(value: unknown): string {

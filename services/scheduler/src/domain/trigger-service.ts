@@ -24,6 +24,7 @@ import {
   lockDueTriggers,
   recordOccurrence,
   setTriggerEnabled,
+  updateTriggerDefinition,
 } from '../db/trigger-queries';
 import { withTransaction } from '@conveyor/service-runtime';
 import type { PipelineCheck } from '../messaging/pipeline-check';
@@ -32,12 +33,26 @@ import { formatTimestamp } from './rfc3339';
 import type { Task } from './task';
 import { type FieldIssue } from './task-input';
 import { triggerStatusOf, type Trigger } from './trigger';
-import { parametersIssues, parseTriggerId, pipelineIdIssue, validateNewTrigger, type RawTriggerInput } from './trigger-input';
+import {
+  parametersIssues,
+  parseTriggerId,
+  pipelineIdIssue,
+  validateNewTrigger,
+  validateTriggerChanges,
+  type RawTriggerChanges,
+  type RawTriggerInput,
+} from './trigger-input';
 
 export interface TriggerService {
   create(tenantId: string, createdBy: string | null, input: RawTriggerInput): Promise<Trigger>;
   get(tenantId: string, id: unknown): Promise<Trigger>;
   list(tenantId: string, filter: { pipelineId?: unknown; limit?: unknown; offset?: unknown }): Promise<{ items: Trigger[]; total: number; limit: number; offset: number }>;
+  /**
+   * Changes a trigger's name, pipeline, schedule or parameters. An enabled trigger whose schedule
+   * (cron expression or time zone) changes gets its next run computed again from now; a run
+   * already started is not affected. A new pipeline must be one the tenant has.
+   */
+  update(tenantId: string, id: unknown, changes: RawTriggerChanges): Promise<Trigger>;
   setEnabled(tenantId: string, id: unknown, enabled: boolean): Promise<Trigger>;
   remove(tenantId: string, id: unknown): Promise<Trigger>;
   /** `POST /api/v1/mvp/triggers/manual/:pipeline_id`: a run now, outside any schedule. */
@@ -143,6 +158,27 @@ export function createTriggerService(deps: {
       if (issues.length > 0) fail(issues);
       const page = await listTriggers(deps.pool as unknown as pg.PoolClient, tenantId, { pipelineId: pipelineId as string | undefined, limit: limit as number, offset: offset as number });
       return { ...page, limit: limit as number, offset: offset as number };
+    },
+    async update(tenantId, rawId, input) {
+      const id = parseTriggerId(rawId);
+      const changes = validateTriggerChanges(input);
+      const before = await mustFind(deps.pool as unknown as pg.PoolClient, tenantId, id);
+      if (changes.pipelineId !== undefined && changes.pipelineId !== before.pipelineId) await deps.checkPipeline(tenantId, changes.pipelineId);
+      const trigger = await write(async (client) => {
+        const current = await mustFind(client, tenantId, id, true);
+        const next = { ...current, ...changes };
+        const scheduleChanged = next.cronExpression !== current.cronExpression || next.timezone !== current.timezone;
+        const changed =
+          scheduleChanged || next.name !== current.name || next.pipelineId !== current.pipelineId || JSON.stringify(next.parameters) !== JSON.stringify(current.parameters);
+        if (!changed) return current;
+        const nextRun = scheduleChanged && current.enabled ? nextCronRun(next.cronExpression, next.timezone, new Date()) : current.nextRun;
+        const updated = await updateTriggerDefinition(client, id, { ...next, nextRun });
+        await appendEvents(client, deps.prefix, [triggerEvent(triggerUpdatedEvent, updated)]);
+        if (nextRun && nextRun.getTime() !== current.nextRun?.getTime()) await notifyTriggerDue(client, nextRun);
+        return updated;
+      });
+      if (trigger.nextRun) deps.onTriggerScheduled(trigger.nextRun.getTime());
+      return trigger;
     },
     async setEnabled(tenantId, rawId, enabled) {
       // A trigger disabled because its pipeline was deleted stays off until the pipeline is back.

@@ -51,6 +51,15 @@ export function createResolvers(deps: { status: StatusService; tasks: TaskServic
         });
         return triggerNode(trigger);
       },
+      updateTrigger: async (_: unknown, { id, input }: { id: unknown; input: Input }, context: RequestContext) => {
+        const trigger = await deps.triggers.update(writer(context).tenantId, id, {
+          name: input.name,
+          pipeline_id: input.pipelineId,
+          config: { cron_expression: input.cronExpression, timezone: input.timezone },
+          parameters: input.parameters,
+        });
+        return triggerNode(trigger);
+      },
       enableTrigger: async (_: unknown, args: Args, context: RequestContext) => triggerNode(await deps.triggers.setEnabled(writer(context).tenantId, args.id, true)),
       disableTrigger: async (_: unknown, args: Args, context: RequestContext) => triggerNode(await deps.triggers.setEnabled(writer(context).tenantId, args.id, false)),
       deleteTrigger: async (_: unknown, args: Args, context: RequestContext) => triggerNode(await deps.triggers.remove(writer(context).tenantId, args.id)),
