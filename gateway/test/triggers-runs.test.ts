@@ -98,6 +98,31 @@ describe('schema.execute', () => {
     expect(skipped.last_run_id).toBe(fired.last_run_id);
     expect((await sql.query('select count(*)::int as n from scheduler.tasks where trigger_id = $1', [trigger.trigger_id])).rows[0].n).toBe(1);
     expect(await until(() => taskOf(fired.last_run_id), (t) => t.status !== 'processing')).toMatchObject({ status: 'completed' });
+
+    // The trigger's run history: its one run (the skipped occurrence started none), with the
+    // execution it started. The tenant's other tasks (the manual run above) are not its runs.
+    const execution = (await sql.query('select id from executions.executions where schema_id = $1', [schemaId])).rows[0].id;
+    const runs = await call('GET', `/api/v1/mvp/triggers/${trigger.trigger_id}/runs`);
+    expect(runs).toMatchObject({ status: 200, body: { total: 1, limit: 50, offset: 0 } });
+    expect(runs.body.items).toEqual([
+      {
+        run_id: fired.last_run_id,
+        status: 'completed',
+        scheduled_for: expect.any(String),
+        pipeline_id: schemaId,
+        parameters: { region: 'us' },
+        execution_id: execution,
+        attempts: 1,
+        max_attempts: 3,
+        last_error: null,
+        created_at: expect.any(String),
+        updated_at: expect.any(String),
+        completed_at: expect.any(String),
+      },
+    ]);
+    expect((await call('GET', `/api/v1/mvp/triggers/${trigger.trigger_id}/runs?status=failed`)).body).toEqual({ items: [], total: 0, limit: 50, offset: 0 });
+    expect((await call('GET', `/api/v1/mvp/triggers/${trigger.trigger_id}/runs?status=done`)).status).toBe(400);
+    expect((await call('GET', `/api/v1/mvp/triggers/trigger_${'0'.repeat(32)}/runs`)).status).toBe(404);
   });
 
   it('a pipeline that does not exist is refused before any run is stored', async () => {

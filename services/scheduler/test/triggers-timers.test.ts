@@ -11,7 +11,7 @@ import { startSchedulerPlatform, type SchedulerPlatform } from './scheduler-plat
  */
 let platform: SchedulerPlatform;
 /** Pipelines (schemas) of the platform's tenant, created through the real schemas service. */
-const pipelines = { daily: '', hourly: '', listed: '', manual: '', edited: '', moved: '' };
+const pipelines = { daily: '', hourly: '', listed: '', manual: '', edited: '', moved: '', history: '' };
 
 beforeAll(async () => {
   platform = await startSchedulerPlatform('triggers', { env: { SCHEDULER_SCHEMA_EXECUTE_HANDLER: 'false' }, pipelines: true });
@@ -148,6 +148,46 @@ describe('cron triggers', () => {
     expect(task).toEqual({ task_type: 'schema.execute', payload: { schema_id: pipelines.manual, input: { custom_param: 'value' } }, tenant_id: platform.tenant.tenantId });
     const denied = await createTrigger({ name: 'x', pipelineId: pipelines.manual, cronExpression: '* * * * *' }, analyst.authorization);
     expect(denied.errors?.[0]?.extensions.code).toBe('PERMISSION_DENIED');
+  });
+});
+
+describe('run history', () => {
+  interface RunPage {
+    total: number;
+    tasks: Array<{ id: string; status: string; taskType: string; payload: { trigger_id?: string }; executionId: string | null }>;
+  }
+  const runsPage = async (id: string, args = '') => {
+    const result = await platform.graphql<{ trigger: { runs: RunPage } }>(`{ trigger(id: "${id}") { runs${args} { total tasks { id status taskType payload executionId } } } }`);
+    return result;
+  };
+  const fireNow = async (id: string, previous: string | null) => {
+    await platform.sql.query(`update scheduler.triggers set next_run = now() - interval '1 second' where id = $1`, [id]);
+    return (await until(() => getTrigger(id), (t) => t.lastRunId !== previous)).lastRunId!;
+  };
+
+  it('lists the runs a trigger started, newest first, filtered by status', async () => {
+    const trigger = (await createTrigger({ name: 'history', pipelineId: pipelines.history, cronExpression: '0 2 * * *' })).data!.createTrigger;
+    expect((await runsPage(trigger.id)).data!.trigger.runs).toEqual({ total: 0, tasks: [] });
+    const first = await fireNow(trigger.id, null);
+    // The first run is cancelled, so the next occurrence is not skipped.
+    expect((await platform.graphql(`mutation { cancelTask(id: "${first}") { id } }`)).errors).toBeUndefined();
+    const second = await fireNow(trigger.id, first);
+    // No handler runs here: the run is handed to JetStream and stays processing.
+    await until(async () => (await platform.sql.query('select status from scheduler.tasks where id = $1', [Number(second)])).rows[0].status, (status) => status === 'processing');
+    // A manual run of the same pipeline belongs to no trigger.
+    await platform.graphql(`mutation { runPipeline(pipelineId: "${pipelines.history}") { runId } }`);
+
+    const all = (await runsPage(trigger.id)).data!.trigger.runs;
+    expect(all.total).toBe(2);
+    expect(all.tasks.map((t) => [t.id, t.status, t.taskType, t.payload.trigger_id, t.executionId])).toEqual([
+      [second, 'processing', 'schema.execute', trigger.id, null],
+      [first, 'cancelled', 'schema.execute', trigger.id, null],
+    ]);
+    expect((await runsPage(trigger.id, '(status: "cancelled")')).data!.trigger.runs).toMatchObject({ total: 1, tasks: [{ id: first }] });
+    expect((await runsPage(trigger.id, '(limit: 1, offset: 1)')).data!.trigger.runs).toMatchObject({ total: 2, tasks: [{ id: first }] });
+    for (const bad of ['(limit: 0)', '(offset: -1)', '(status: "done")']) {
+      expect((await runsPage(trigger.id, bad)).errors?.[0]?.extensions.code).toBe('VALIDATION_ERROR');
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { taskLimits, triggerStatuses } from '@conveyor/contracts';
+import { taskLimits, taskStatuses, triggerStatuses } from '@conveyor/contracts';
 import { z } from 'zod';
 import { defineRoute, type RestRoute } from '../route-table';
 import { integerQuery } from './query-params';
@@ -102,6 +102,55 @@ const updateBody = z
 
 const triggerParams = z.object({ trigger_id: z.string().regex(/^trigger_[0-9a-f]{32}$/, 'a trigger id') });
 const pipelineParams = z.object({ pipeline_id: z.string().min(1).max(200) });
+
+const runFields = 'id status executeAt payload attempts maxAttempts executionId lastError createdAt updatedAt completedAt';
+
+interface RunData {
+  id: string;
+  status: (typeof taskStatuses)[number];
+  executeAt: string;
+  payload: { schema_id?: string; input?: unknown };
+  attempts: number;
+  maxAttempts: number;
+  executionId: string | null;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+}
+
+/** A run of a trigger: its schema.execute task, named as a run (run_id as in last_run_id). */
+function runBody(r: RunData) {
+  return {
+    run_id: r.id,
+    status: r.status,
+    scheduled_for: r.executeAt,
+    pipeline_id: r.payload.schema_id ?? null,
+    parameters: r.payload.input ?? null,
+    execution_id: r.executionId,
+    attempts: r.attempts,
+    max_attempts: r.maxAttempts,
+    last_error: r.lastError,
+    created_at: r.createdAt,
+    updated_at: r.updatedAt,
+    completed_at: r.completedAt,
+  };
+}
+
+const runJson = z.object({
+  run_id: z.string(),
+  status: z.enum(taskStatuses),
+  scheduled_for: z.string(),
+  pipeline_id: z.string().nullable(),
+  parameters: z.unknown(),
+  execution_id: z.string().nullable(),
+  attempts: z.number().int(),
+  max_attempts: z.number().int(),
+  last_error: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  completed_at: z.string().nullable(),
+});
 
 const trigger = (data: Record<string, unknown>, field: string) => triggerBody(data[field] as TriggerData);
 
@@ -224,6 +273,32 @@ export const triggerRoutes: RestRoute[] = [
     status: 200,
     respond: (data) => trigger(data, 'updateTrigger'),
     response: triggerJson,
+  }),
+  defineRoute({
+    operationId: 'listTriggerRuns',
+    method: 'GET',
+    path: '/api/v1/mvp/triggers/:trigger_id/runs',
+    summary:
+      'The runs the trigger started, newest first (each a schema.execute task: run_id is its id; execution_id the execution it started). Skipped occurrences start none (skipped_runs). Filter by status; limit 1..100 (default 50)',
+    tag: 'triggers',
+    params: triggerParams,
+    query: z
+      .object({
+        status: z.enum(taskStatuses).optional(),
+        limit: integerQuery(1, taskLimits.listLimitMax).optional(),
+        offset: integerQuery(0, 1_000_000_000).optional(),
+      })
+      .loose(),
+    operation: `query TriggerRuns($id: ID!, $status: String, $limit: Int, $offset: Int) {
+      trigger(id: $id) { runs(status: $status, limit: $limit, offset: $offset) { total tasks { ${runFields} } } }
+    }`,
+    variables: ({ params, query }) => ({ id: params.trigger_id, status: query.status, limit: query.limit, offset: query.offset }),
+    status: 200,
+    respond: (data, { query }) => {
+      const page = (data.trigger as { runs: { tasks: RunData[]; total: number } }).runs;
+      return { items: page.tasks.map(runBody), total: page.total, limit: query.limit ?? taskLimits.listLimitDefault, offset: query.offset ?? 0 };
+    },
+    response: z.object({ items: z.array(runJson), total: z.number().int(), limit: z.number().int(), offset: z.number().int() }),
   }),
   byId('enableTrigger', 'enableTrigger', 'Enable a trigger; next_run is computed from now', '/api/v1/mvp/triggers/:trigger_id/enable'),
   byId('disableTrigger', 'disableTrigger', 'Disable a trigger; next_run becomes null', '/api/v1/mvp/triggers/:trigger_id/disable'),

@@ -29,9 +29,13 @@ export async function listTasks(db: Queryable, tenantId: string, filter: TaskFil
     values.push(filter.taskType);
     where.push(`task_type = $${values.length}`);
   }
+  if (filter.triggerId) {
+    values.push(filter.triggerId);
+    where.push(`trigger_id = $${values.length}`);
+  }
   const condition = where.join(' and ');
   const [page, count] = await Promise.all([
-    db.query<TaskRow>(`select ${taskColumns} from scheduler.tasks where ${condition} order by id limit ${filter.limit} offset ${filter.offset}`, values),
+    db.query<TaskRow>(`select ${taskColumns} from scheduler.tasks where ${condition} order by id${filter.newestFirst ? ' desc' : ''} limit ${filter.limit} offset ${filter.offset}`, values),
     db.query<{ total: string }>(`select count(*) as total from scheduler.tasks where ${condition}`, values),
   ]);
   return { tasks: page.rows.map(taskFromRow), total: Number(count.rows[0]!.total) };

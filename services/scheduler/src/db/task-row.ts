@@ -2,7 +2,7 @@ import type { Task } from '../domain/task';
 
 /** The column list every task query returns, in the order `taskFromRow` reads. */
 export const taskColumns = `id, tenant_id, source, task_type, payload, execute_at, due_at, status, attempts, max_attempts,
-  last_error, complete_on_dispatch, dispatched, trigger_id, timer_key, created_at, updated_at, completed_at`;
+  last_error, complete_on_dispatch, dispatched, trigger_id, timer_key, execution_id, created_at, updated_at, completed_at`;
 
 /**
  * Same columns qualified by an alias, for `update … from … returning`. Without the payload
@@ -32,6 +32,7 @@ export interface TaskRow {
   dispatched: boolean;
   trigger_id: string | null;
   timer_key: string | null;
+  execution_id: string | null;
   created_at: Date;
   updated_at: Date;
   completed_at: Date | null;
@@ -54,6 +55,7 @@ export function taskFromRow(row: TaskRow): Task {
     dispatched: row.dispatched,
     triggerId: row.trigger_id,
     timerKey: row.timer_key,
+    executionId: row.execution_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     completedAt: row.completed_at,

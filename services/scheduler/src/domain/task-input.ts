@@ -104,6 +104,10 @@ export function parseTaskId(value: unknown): number {
 export interface TaskFilter {
   status?: TaskStatus;
   taskType?: string;
+  /** Only the runs this cron trigger started. */
+  triggerId?: string;
+  /** Newest first (a trigger's runs); the task API lists oldest first. */
+  newestFirst?: boolean;
   limit: number;
   offset: number;
 }

@@ -18,6 +18,8 @@ export interface Task {
   dispatched: boolean;
   triggerId: string | null;
   timerKey: string | null;
+  /** `schema.execute`: the execution its latest attempt started. */
+  executionId: string | null;
   createdAt: Date;
   updatedAt: Date;
   completedAt: Date | null;

@@ -13,6 +13,7 @@ import type pg from 'pg';
 import type { z } from 'zod';
 import { appendEvents, taskUpdated, type PendingEvent } from '../db/append-events';
 import { insertTask, notifyTriggerDue } from '../db/insert-task';
+import { listTasks } from '../db/task-queries';
 import { genericPlans } from '../db/named-statement';
 import {
   deleteTrigger,
@@ -31,7 +32,7 @@ import type { PipelineCheck } from '../messaging/pipeline-check';
 import { nextCronRun } from './cron-schedule';
 import { formatTimestamp } from './rfc3339';
 import type { Task } from './task';
-import { type FieldIssue } from './task-input';
+import { validateTaskFilter, type FieldIssue } from './task-input';
 import { triggerStatusOf, type Trigger } from './trigger';
 import {
   parametersIssues,
@@ -54,6 +55,11 @@ export interface TriggerService {
    */
   update(tenantId: string, id: unknown, changes: RawTriggerChanges): Promise<Trigger>;
   setEnabled(tenantId: string, id: unknown, enabled: boolean): Promise<Trigger>;
+  /**
+   * The runs the trigger's occurrences started (its `schema.execute` tasks), newest first. The
+   * caller has found the trigger; skipped occurrences start no run.
+   */
+  runs(tenantId: string, id: string, filter: { status?: unknown; limit?: unknown; offset?: unknown }): Promise<{ tasks: Task[]; total: number }>;
   remove(tenantId: string, id: unknown): Promise<Trigger>;
   /** `POST /api/v1/mvp/triggers/manual/:pipeline_id`: a run now, outside any schedule. */
   runNow(tenantId: string, pipelineId: unknown, parameters: unknown): Promise<Task>;
@@ -198,6 +204,10 @@ export function createTriggerService(deps: {
       });
       if (trigger.nextRun) deps.onTriggerScheduled(trigger.nextRun.getTime());
       return trigger;
+    },
+    async runs(tenantId, id, rawFilter) {
+      const filter = validateTaskFilter({ status: rawFilter.status, limit: rawFilter.limit, offset: rawFilter.offset });
+      return listTasks(deps.pool, tenantId, { ...filter, triggerId: id, newestFirst: true });
     },
     async remove(tenantId, rawId) {
       return write(async (client) => {

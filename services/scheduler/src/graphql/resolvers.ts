@@ -69,6 +69,12 @@ export function createResolvers(deps: { status: StatusService; tasks: TaskServic
         return { runId: String(task.id), pipelineId: args.pipelineId, status: 'triggered', startedAt: taskNode(task).createdAt };
       },
     },
+    Trigger: {
+      runs: async (trigger: { id: string }, args: Args, context: RequestContext) => {
+        const page = await deps.triggers.runs(reader(context).tenantId, trigger.id, { status: args.status, limit: args.limit, offset: args.offset });
+        return { tasks: page.tasks.map(taskNode), total: page.total };
+      },
+    },
     ServiceStatus: serviceStatusFieldResolvers,
   };
 }

@@ -14,6 +14,7 @@ export function taskNode(task: Task) {
     ...presentedState(task),
     maxAttempts: task.maxAttempts,
     lastError: task.lastError,
+    executionId: task.executionId,
     createdAt: formatTimestamp(task.createdAt),
     updatedAt: formatTimestamp(task.updatedAt),
     completedAt: time(task.completedAt),
