@@ -1,5 +1,9 @@
+import { createTestTenant } from '@conveyor/testing';
+import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { startSchedulerPlatform, type SchedulerPlatform } from '../../services/scheduler/test/scheduler-platform';
+import { collect } from './live-harness';
 
 /**
  * Cron triggers of `002_*.txt` through the real gateway, scheduler and schemas processes (the
@@ -193,5 +197,40 @@ describe('PATCH /api/v1/mvp/triggers/:trigger_id', () => {
     const analyst = await platform.tenant.addUser('analyst');
     expect((await call('PATCH', `/api/v1/mvp/triggers/${created.trigger_id}`, { name: 'x' }, analyst.authorization)).status).toBe(403);
     expect(await stored(created.trigger_id)).toEqual(before);
+  });
+});
+
+describe('triggerUpdated (live, graphql-ws)', () => {
+  const subscription = 'subscription($id: ID!) { triggerUpdated(id: $id) { id name status nextRun skippedRuns cronExpression } }';
+  type TriggerMessage = { triggerUpdated: { id: string; name: string; status: string; nextRun: string | null; skippedRuns: number; cronExpression: string } };
+  const client = (authorization: string) =>
+    createClient({ url: `${platform.gatewayUrl!.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization } });
+
+  it('sends the trigger, then each change in stream order, with the fields its events lack', async () => {
+    const created = (await call('POST', '/api/v1/mvp/triggers/create', { ...documented, pipeline_id: lifecyclePipeline })).body;
+    let subscribed!: () => void;
+    const ready = new Promise<void>((resolve) => (subscribed = resolve));
+    const watching = collect<TriggerMessage>(client(platform.tenant.admin.authorization), subscription, { id: created.trigger_id }, (message, all) => {
+      if (all.length === 1) subscribed();
+      return message.data?.triggerUpdated.status === 'disabled' || message.errors !== undefined;
+    });
+    await ready;
+    expect((await call('PATCH', `/api/v1/mvp/triggers/${created.trigger_id}`, { name: 'renamed', config: { cron_expression: '0 3 * * *' } })).status).toBe(200);
+    expect((await call('POST', `/api/v1/mvp/triggers/${created.trigger_id}/disable`)).status).toBe(200);
+    const messages = await watching;
+    expect(messages.map((m) => m.data?.triggerUpdated)).toEqual([
+      { id: created.trigger_id, name: 'Daily Sales Trigger', status: 'active', nextRun: created.next_run, skippedRuns: 0, cronExpression: '0 2 * * *' },
+      { id: created.trigger_id, name: 'renamed', status: 'active', nextRun: expect.stringMatching(/T03:00:00Z$/), skippedRuns: 0, cronExpression: '0 3 * * *' },
+      { id: created.trigger_id, name: 'renamed', status: 'disabled', nextRun: null, skippedRuns: 0, cronExpression: '0 3 * * *' },
+    ]);
+    const sequences = messages.slice(1).map((m) => Number(m.extensions!.sequence));
+    expect([...sequences].sort((a, b) => a - b)).toEqual(sequences);
+  });
+
+  it('refuses a trigger of another tenant', async () => {
+    const created = (await call('POST', '/api/v1/mvp/triggers/create', { ...documented, pipeline_id: lifecyclePipeline })).body;
+    const stranger = await createTestTenant(platform.authUrl, 'stranger');
+    const messages = await collect(client(stranger.admin.authorization), subscription, { id: created.trigger_id }, () => true);
+    expect(messages[0]!.errors![0]!.extensions?.code).toBe('RESOURCE_NOT_FOUND');
   });
 });

@@ -4,6 +4,7 @@ import {
   stepUpdatedEvent,
   subjectOfEvent,
   taskUpdatedEvent,
+  triggerUpdatedEvent,
   type EventContract,
   type EventEnvelope,
 } from '@conveyor/contracts';
@@ -42,6 +43,7 @@ const dataKey = (name: string) => (envelope: EventEnvelope) => {
 
 const executionQuery: EntityQuery = { field: 'execution', argument: 'id' };
 const taskQuery: EntityQuery = { field: 'task', argument: 'id' };
+const triggerQuery: EntityQuery = { field: 'trigger', argument: 'id' };
 
 /**
  * The subscription fields. Steps and logs are append-mostly streams: they have no first message
@@ -92,6 +94,16 @@ export const liveFields: LiveField[] = [
     snapshot: taskQuery,
     authorize: taskQuery,
     refetch: taskQuery,
+  },
+  {
+    name: 'triggerUpdated',
+    argument: 'id',
+    contract: triggerUpdatedEvent,
+    index: 'entity.id',
+    keyOf: entityId,
+    snapshot: triggerQuery,
+    authorize: triggerQuery,
+    refetch: triggerQuery,
   },
 ];
 
