@@ -63,10 +63,13 @@ describe('timers', () => {
   });
 
   it('stopping an execution that waits on a timer cancels it; the late timer changes nothing', async () => {
+    // Three seconds: the poll below must see the step parked before its timer is due, also on a
+    // loaded machine; the test then waits past that instant.
+    const until = Date.now() + 3_000;
     const schemaId = h.addSchema({
       nodes: [
         { id: 'start', type: 'trigger.manual' },
-        { id: 'wait', type: 'wait.until', config: { until: new Date(Date.now() + 1_000).toISOString() } },
+        { id: 'wait', type: 'wait.until', config: { until: new Date(until).toISOString() } },
         { id: 'after', type: 'noop' },
       ],
       edges: [
@@ -77,7 +80,7 @@ describe('timers', () => {
     const { id } = await h.service.start(h.tenantId, { schemaId, input: {} });
     while (!(await h.stepsOf(id)).find((s) => s.nodeId === 'wait')?.wait) await new Promise((resolve) => setTimeout(resolve, 20));
     await h.service.stop(h.tenantId, id);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, until + 500 - Date.now())));
     expect((await h.service.get(h.tenantId, id)).status).toBe('stopped');
     const steps = await h.stepsOf(id);
     expect(steps.find((s) => s.nodeId === 'wait')!.status).toBe('cancelled');
