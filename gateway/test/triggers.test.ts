@@ -188,6 +188,13 @@ describe('PATCH /api/v1/mvp/triggers/:trigger_id', () => {
     expect(await stored(created.trigger_id)).toEqual(before);
   });
 
+  it('names an unknown field alone, and where enabling is', async () => {
+    const created = await create();
+    const { status, body } = await call('PATCH', `/api/v1/mvp/triggers/${created.trigger_id}`, { enabled: false });
+    expect(status).toBe(400);
+    expect(body.error.details.issues).toEqual([{ path: '/body', message: expect.stringMatching(/^cannot change enabled: .*POST …\/enable and …\/disable$/) }]);
+  });
+
   it('answers 404 for an unknown trigger or a pipeline the tenant does not have, 403 for an analyst', async () => {
     const created = await create();
     const before = await stored(created.trigger_id);

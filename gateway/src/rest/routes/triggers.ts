@@ -89,15 +89,27 @@ const createBody = z.object({
 });
 
 const updateBody = z
-  .strictObject({
-    name: z.string().trim().min(1).max(200).optional(),
-    pipeline_id: z.string().min(1).max(200).optional(),
-    config: z.strictObject({ cron_expression: z.string().min(1).max(200).optional(), timezone: z.string().min(1).max(64).optional() }).optional(),
-    parameters: parameters.nullable(),
-  })
+  .strictObject(
+    {
+      name: z.string().trim().min(1).max(200).optional(),
+      pipeline_id: z.string().min(1).max(200).optional(),
+      config: z.strictObject({ cron_expression: z.string().min(1).max(200).optional(), timezone: z.string().min(1).max(64).optional() }).optional(),
+      parameters: parameters.nullable(),
+    },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `cannot change ${issue.keys.join(', ')}: a trigger takes name, pipeline_id, config and parameters here, and is enabled or disabled with POST …/enable and …/disable`
+          : undefined,
+    },
+  )
   .refine(
     (body) => Object.values(body).some((value) => value !== undefined) && (body.config === undefined || Object.values(body.config).some((value) => value !== undefined)),
-    'nothing to change: give at least one of name, pipeline_id, config.cron_expression, config.timezone, parameters',
+    {
+      message: 'nothing to change: give at least one of name, pipeline_id, config.cron_expression, config.timezone, parameters',
+      // Only for a body with nothing else wrong: an unknown field (`enabled`) is its own answer.
+      when: (payload) => payload.issues.length === 0,
+    },
   );
 
 const triggerParams = z.object({ trigger_id: z.string().regex(/^trigger_[0-9a-f]{32}$/, 'a trigger id') });
