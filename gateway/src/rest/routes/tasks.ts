@@ -7,7 +7,7 @@ import { integerQuery } from './query-params';
 
 const taskFields = 'id executeAt taskType payload status attempts maxAttempts lastError createdAt updatedAt completedAt';
 
-interface TaskData {
+export interface TaskData {
   id: string;
   executeAt: string;
   taskType: string;

@@ -2,6 +2,7 @@ import { taskLimits, taskStatuses, triggerStatuses } from '@conveyor/contracts';
 import { z } from 'zod';
 import { defineRoute, type RestRoute } from '../route-table';
 import { integerQuery } from './query-params';
+import type { TaskData } from './tasks';
 
 /**
  * Cron triggers of `002_*.txt` (`/api/v1/mvp/triggers/create`, `/manual/:pipeline_id`) plus
@@ -117,19 +118,8 @@ const pipelineParams = z.object({ pipeline_id: z.string().min(1).max(200) });
 
 const runFields = 'id status executeAt payload attempts maxAttempts executionId lastError createdAt updatedAt completedAt';
 
-interface RunData {
-  id: string;
-  status: (typeof taskStatuses)[number];
-  executeAt: string;
-  payload: { schema_id?: string; input?: unknown };
-  attempts: number;
-  maxAttempts: number;
-  executionId: string | null;
-  lastError: string | null;
-  createdAt: string;
-  updatedAt: string;
-  completedAt: string | null;
-}
+/** A run as `runFields` selects it: a task, with the payload of `schema.execute`. */
+type RunData = Omit<TaskData, 'taskType' | 'payload'> & { payload: { schema_id?: string; input?: unknown }; executionId: string | null };
 
 /** A run of a trigger: its schema.execute task, named as a run (run_id as in last_run_id). */
 function runBody(r: RunData) {

@@ -19,21 +19,28 @@ export function isValidTimeZone(timezone: string): boolean {
   }
 }
 
-export function cronIssues(expression: unknown, timezone: unknown): FieldIssue[] {
-  const issues: FieldIssue[] = [];
+export function timeZoneIssue(timezone: unknown): FieldIssue | null {
   const zoneOk = typeof timezone === 'string' && timezone.length <= 64 && isValidTimeZone(timezone);
-  if (!zoneOk) issues.push({ path: 'config.timezone', message: 'an IANA time zone (e.g. Europe/Moscow, UTC)' });
+  return zoneOk ? null : { path: 'config.timezone', message: 'an IANA time zone (e.g. Europe/Moscow, UTC)' };
+}
+
+/** What is wrong with a cron expression, evaluated in a valid `timezone`; null when nothing. */
+export function cronExpressionIssue(expression: unknown, timezone: string): FieldIssue | null {
+  const path = 'config.cron_expression';
   if (typeof expression !== 'string' || expression.length > 200 || expression.trim().split(/\s+/).length !== 5) {
-    issues.push({ path: 'config.cron_expression', message: 'a standard 5-field cron expression (minute hour day month weekday)' });
-    return issues;
+    return { path, message: 'a standard 5-field cron expression (minute hour day month weekday)' };
   }
   try {
-    const cron = cronOf(expression.trim(), zoneOk ? (timezone as string) : 'UTC');
-    if (!cron.nextRun(new Date())) issues.push({ path: 'config.cron_expression', message: 'never fires' });
+    return cronOf(expression.trim(), timezone).nextRun(new Date()) ? null : { path, message: 'never fires' };
   } catch (error) {
-    issues.push({ path: 'config.cron_expression', message: (error as Error).message.replace(/^CronPattern: /, '') });
+    return { path, message: (error as Error).message.replace(/^CronPattern: /, '') };
   }
-  return issues;
+}
+
+export function cronIssues(expression: unknown, timezone: unknown): FieldIssue[] {
+  const zoneIssue = timeZoneIssue(timezone);
+  const expressionIssue = cronExpressionIssue(expression, zoneIssue ? 'UTC' : (timezone as string));
+  return [zoneIssue, expressionIssue].filter((issue): issue is FieldIssue => issue !== null);
 }
 
 /** The first occurrence strictly after `after`, or null if the pattern never fires again. */

@@ -1,6 +1,6 @@
 import { taskLimits } from '@conveyor/contracts';
 import { ValidationError } from '@conveyor/errors';
-import { cronIssues } from './cron-schedule';
+import { cronExpressionIssue, cronIssues, timeZoneIssue } from './cron-schedule';
 import { jsonValueIssues, textIssue, type FieldIssue } from './task-input';
 
 export interface NewTrigger {
@@ -80,7 +80,7 @@ export type TriggerChanges = Partial<Pick<NewTrigger, 'name' | 'pipelineId' | 'c
 /**
  * The fields of an update, each checked as on creation. `undefined` keeps a field; `null` clears
  * the parameters and is refused for the others (they are required). At least one field must be
- * given. A cron expression is checked on its own (its syntax does not depend on the time zone).
+ * given.
  */
 export function validateTriggerChanges(input: RawTriggerChanges): TriggerChanges {
   const issues: FieldIssue[] = [];
@@ -95,13 +95,18 @@ export function validateTriggerChanges(input: RawTriggerChanges): TriggerChanges
     if (pipelineIssue) issues.push(pipelineIssue);
     else changes.pipelineId = input.pipeline_id as string;
   }
-  const cron = input.config?.cron_expression;
   const timezone = input.config?.timezone;
-  if (cron !== undefined || timezone !== undefined) {
-    const found = cronIssues(cron === undefined ? '0 0 * * *' : cron, timezone === undefined ? 'UTC' : timezone);
-    issues.push(...found);
-    if (cron !== undefined && !found.some((i) => i.path === 'config.cron_expression')) changes.cronExpression = normalCron(cron as string);
-    if (timezone !== undefined && !found.some((i) => i.path === 'config.timezone')) changes.timezone = timezone as string;
+  if (timezone !== undefined) {
+    const zoneIssue = timeZoneIssue(timezone);
+    if (zoneIssue) issues.push(zoneIssue);
+    else changes.timezone = timezone as string;
+  }
+  const cron = input.config?.cron_expression;
+  if (cron !== undefined) {
+    // Its syntax, not its zone: checked in the new zone if valid, else in UTC.
+    const expressionIssue = cronExpressionIssue(cron, changes.timezone ?? 'UTC');
+    if (expressionIssue) issues.push(expressionIssue);
+    else changes.cronExpression = normalCron(cron as string);
   }
   if (input.parameters !== undefined) {
     const found = parametersIssues(input.parameters);

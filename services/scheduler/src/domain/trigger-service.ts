@@ -168,6 +168,8 @@ export function createTriggerService(deps: {
     async update(tenantId, rawId, input) {
       const id = parseTriggerId(rawId);
       const changes = validateTriggerChanges(input);
+      // A new pipeline is asked of the schemas service before the trigger's row is locked, so that
+      // no lock is held across a NATS request.
       const before = await mustFind(deps.pool as unknown as pg.PoolClient, tenantId, id);
       if (changes.pipelineId !== undefined && changes.pipelineId !== before.pipelineId) await deps.checkPipeline(tenantId, changes.pipelineId);
       const trigger = await write(async (client) => {
